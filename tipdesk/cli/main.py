@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tipdesk import __version__, paths
-from tipdesk.cli import cmd_admin
+from tipdesk.cli import cmd_admin, cmd_demo, cmd_persons, cmd_tips
 from tipdesk.cli.types import SubParsers
 from tipdesk.config import MachineSettings
 from tipdesk.errors import UserError
@@ -21,7 +21,9 @@ from tipdesk.i18n import _, set_language
 log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
-_REGISTRARS: list[Callable[[SubParsers], None]] = [cmd_admin.register]
+_REGISTRARS: list[Callable[[SubParsers], None]] = [
+    cmd_admin.register, cmd_tips.register, cmd_persons.register, cmd_demo.register,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

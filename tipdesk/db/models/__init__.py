@@ -5,6 +5,8 @@ from tipdesk.db.models.core import AuditEntry, Installation, InstallKey, Setting
 
 __all__ = [
     "AuditEntry",
+    "ChangeCounter",
+    "DocCounter",
     "Base",
     "InstallKey",
     "Installation",
@@ -15,3 +17,7 @@ __all__ = [
     "new_uuid",
     "utcnow",
 ]
+
+# Record tables of later features register themselves on Base.metadata when imported here.
+from tipdesk.db.models import persons as _persons  # noqa: E402,F401
+from tipdesk.db.models import tips as _tips  # noqa: E402,F401

@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator, event, text
+from sqlalchemy.orm import Session
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -51,15 +52,45 @@ class Base(DeclarativeBase):
 
 
 class TravellingMixin:
-    """UUID key, version counter, timestamps and origin installation: records that move between installations."""
+    """UUID key, version counter, timestamps and origin installation: records that move between installations.
+
+    ``change_seq`` is a local, monotonic change number (never exchanged): every insert or update takes the
+    next value of the ``change_counter`` row, so "changed since the last batch" is ``change_seq > mark``
+    whatever the wall clock did. A class sets ``__exchange__ = "kind"`` to travel in batches.
+    """
+
+    __exchange__: str | None = None
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     origin_install_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    change_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0, index=True)
 
     def touch(self, now: dt.datetime) -> None:
         """Mark a local change: bump the version and the update time."""
         self.version = (self.version or 0) + 1
         self.updated_at = now
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_change_seq(session: Session, flush_context: object, instances: object) -> None:
+    """Give every new or modified travelling record the next local change number."""
+    touched = [o for o in (*session.new, *session.dirty) if isinstance(o, TravellingMixin)]
+    touched = [o for o in touched if o in session.new or session.is_modified(o, include_collections=False)]
+    if not touched:
+        return
+    if session.info.get("keep_change_seq"):
+        return
+    conn = session.connection()
+    row = conn.execute(
+        text("UPDATE change_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": len(touched)}
+    ).first()
+    if row is None:  # first use on this database
+        conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, :n)"), {"n": len(touched)})
+        last = len(touched)
+    else:
+        last = int(row[0])
+    for offset, obj in enumerate(touched):
+        obj.change_seq = last - len(touched) + offset + 1

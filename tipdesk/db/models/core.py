@@ -39,6 +39,26 @@ class User(TravellingMixin, Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+class ChangeCounter(Base):
+    """One row: the last local change number handed out (see TravellingMixin.change_seq)."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class DocCounter(Base):
+    """Yearly numbering of registers and documents (restarts on 1 January, never reused)."""
+
+    __tablename__ = "doc_counters"
+
+    series: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # unit code
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class Setting(Base):
     """Settings that belong to the database (not to the machine): JSON values."""
 

@@ -20,6 +20,7 @@ def _travel_columns() -> list[sa.Column]:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.Column("origin_install_id", sa.String(36), nullable=False),
+        sa.Column("change_seq", sa.Integer, nullable=False, index=True),
     ]
 
 
@@ -48,6 +49,18 @@ def upgrade() -> None:
         sa.Column("last_login_at", sa.DateTime, nullable=True),
         sa.Column("must_change_password", sa.Boolean, nullable=False),
         sa.UniqueConstraint("username", name="uq_users_username"),
+    )
+    op.create_table(
+        "change_counter",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("value", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "doc_counters",
+        sa.Column("series", sa.String(32), primary_key=True),
+        sa.Column("scope", sa.String(16), primary_key=True),
+        sa.Column("year", sa.Integer, primary_key=True),
+        sa.Column("last", sa.Integer, nullable=False),
     )
     op.create_table(
         "settings",

@@ -1,0 +1,3 @@
+"""Tip tables (tips, events, attachments): see the tips feature."""
+
+from __future__ import annotations
