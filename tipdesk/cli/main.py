@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tipdesk import __version__, paths
-from tipdesk.cli import cmd_admin, cmd_demo, cmd_persons, cmd_tips
+from tipdesk.cli import cmd_admin, cmd_backup, cmd_demo, cmd_persons, cmd_tips
 from tipdesk.cli.types import SubParsers
 from tipdesk.config import MachineSettings
 from tipdesk.errors import UserError
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 _REGISTRARS: list[Callable[[SubParsers], None]] = [
-    cmd_admin.register, cmd_tips.register, cmd_persons.register, cmd_demo.register,
+    cmd_admin.register, cmd_tips.register, cmd_persons.register, cmd_demo.register, cmd_backup.register,
 ]
 
 
