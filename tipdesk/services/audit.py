@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "export": N_("Exported"),
     "print": N_("Printed"),
     "import": N_("Imported"),
+    "backup": N_("Backup made"),
+    "restore": N_("Backup restored"),
 }
 
 
