@@ -98,6 +98,9 @@ class TipEventKind(_Labelled):
     DECISION_NOT_PROSECUTE = "decision_not_prosecute"
     SUSPENDED = "suspended"
     RESUMED = "resumed"
+    CASE_SOLVED = "case_solved"
+    INDICTED = "indicted"
+    TRIED = "tried"
     NOTE = "note"
 
 
@@ -158,6 +161,9 @@ _LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "decision_not_prosecute": N_("Decision not to open a case"),
             "suspended": N_("Resolution suspended"),
             "resumed": N_("Resolution resumed"),
+            "case_solved": N_("Case solved (reported back by the investigation agency)"),
+            "indicted": N_("Prosecuted before the court (indictment reported back)"),
+            "tried": N_("Tried at first instance (reported back)"),
             "note": N_("Note"),
         },
     }
@@ -226,7 +232,8 @@ TRANSITIONS: Mapping[TipStatus, Mapping[TipEventKind, TipStatus]] = MappingProxy
             **_keep(_S.RESUMED, (*_RECORD_ONLY, _K.VERIFICATION_ACTIVITY)),
             **_DECISIONS,
         },
-        _S.PROSECUTED: _keep(_S.PROSECUTED, _RECORD_ONLY),
+        # Upstream outcomes of an opened case, reported back to the commune: recorded, status unchanged.
+        _S.PROSECUTED: _keep(_S.PROSECUTED, (*_RECORD_ONLY, _K.CASE_SOLVED, _K.INDICTED, _K.TRIED)),
         _S.NOT_PROSECUTED: _keep(_S.NOT_PROSECUTED, _RECORD_ONLY),
         _S.TRANSFERRED_OTHER: _keep(_S.TRANSFERRED_OTHER, (_K.NOTE,)),
     }
