@@ -170,7 +170,8 @@ def _header_table(header: DocumentHeader, st: Styles, geo: PageGeometry) -> Tabl
     left = HEADER_LEFT_MM * mm
     right = HEADER_RIGHT_MM * mm
     middle = max(geo.content_width - left - right, 0.0)
-    number = Paragraph(markup(_("No.: {number}").format(number=header.number)), st.header_number)
+    number_text = _("No.: {number}").format(number=header.number) if header.number.strip() else ""
+    number = Paragraph(markup(number_text), st.header_number)
     date_line = Paragraph(markup(official_date_line(header.place, header.date, header.lang)), st.date_line)
     data = [
         [_header_left(header, st, left - 4), "", _header_right(st, right - 4)],
