@@ -1,0 +1,168 @@
+"""Starting the GUI: QApplication, font, language, exception hook, then wizard → login → main window.
+
+``run_gui(args)`` is called by the command line for ``tipdesk`` and ``tipdesk gui``.
+``AppController`` drives the session: the first-run wizard when no database exists,
+then the login dialog, then the main window; "Log out" returns to the login.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from tipdesk import __version__, paths
+from tipdesk.clock import Clock
+from tipdesk.config import MachineSettings
+from tipdesk.gui.crash import install_excepthook
+from tipdesk.gui.language import apply_language, install_translator
+from tipdesk.gui.login import LoginDialog
+from tipdesk.gui.main_window import MainWindow
+from tipdesk.gui.pages import PageSpec
+from tipdesk.gui.pyside_fixes import check_pyside
+from tipdesk.gui.tasks import BaseTaskManager, TaskManager
+from tipdesk.logs import setup_logging
+from tipdesk.services.auth import is_initialised
+from tipdesk.services.context import Desk
+
+if TYPE_CHECKING:
+    from tipdesk.gui.wizard import SetupWizard
+
+log = logging.getLogger(__name__)
+
+FONT_POINTS = 10
+FALLBACK_FAMILIES = ["Segoe UI", "Liberation Sans", "DejaVu Sans", "Arial"]
+BUNDLED_FONTS = ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf")
+
+
+def app_font() -> QFont:
+    """A font with every Vietnamese glyph: Segoe UI on Windows, else the bundled Liberation Sans."""
+    for name in BUNDLED_FONTS:
+        path = paths.fonts_dir() / name
+        if path.is_file():
+            QFontDatabase.addApplicationFont(str(path))
+    font = QFont()
+    font.setFamilies(FALLBACK_FAMILIES)
+    font.setPointSize(FONT_POINTS)
+    return font
+
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    return QApplication(argv if argv is not None else sys.argv[:1])
+
+
+def configure_app(app: QApplication) -> None:
+    app.setApplicationName("tipdesk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("tipdesk")
+    app.setFont(app_font())
+    app.setQuitOnLastWindowClosed(False)  # between the login and the main window no window is open
+    install_translator(app)
+
+
+class AppController(QObject):
+    """Wizard → login → main window, and back to the login after "Log out"."""
+
+    def __init__(self, tasks: BaseTaskManager, *, data_dir: Path | None = None, username: str = "",
+                 clock: Clock | None = None, pages: Sequence[PageSpec] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tasks, self.data_dir, self.clock = tasks, data_dir, clock
+        self.pages = pages  # None: every page module that exists
+        self.username = username
+        self.wizard: SetupWizard | None = None  # only on the first run
+        self.login: LoginDialog | None = None
+        self.window: MainWindow | None = None
+        self.desk: Desk | None = None
+        self.finished = False
+
+    def start(self) -> None:
+        if is_initialised(self.data_dir):
+            self.show_login()
+        else:
+            self.show_wizard()
+
+    def show_wizard(self) -> None:
+        from tipdesk.gui.wizard import SetupWizard  # first run only: keep it out of every start-up
+
+        self.wizard = SetupWizard(self.tasks, data_dir=self.data_dir, clock=self.clock)
+        self.wizard.finished.connect(self._wizard_finished)
+        self.wizard.show()
+
+    def _wizard_finished(self, _code: int) -> None:
+        wizard, self.wizard = self.wizard, None
+        assert wizard is not None
+        wizard.deleteLater()
+        if wizard.setup_result is None:
+            self.quit()
+            return
+        self.username = wizard.setup_result.admin
+        self.show_login()
+
+    def show_login(self) -> None:
+        self.login = LoginDialog(self.tasks, data_dir=self.data_dir, username=self.username, clock=self.clock)
+        self.login.logged_in.connect(self.show_main)
+        self.login.rejected.connect(self.quit)
+        self.login.show()
+
+    def show_main(self, desk: Desk) -> None:
+        if self.login is not None:
+            self.login.deleteLater()
+            self.login = None
+        self.desk = desk
+        self.username = desk.actor.username
+        self.window = MainWindow(desk, self.tasks, pages=self.pages)
+        self.window.session_ended.connect(self._session_ended)
+        self.window.show_fitted()
+
+    def _session_ended(self, reason: str) -> None:
+        window, desk = self.window, self.desk
+        self.window, self.desk = None, None
+        if window is not None:
+            window.deleteLater()
+        after = self.show_login if reason == "logout" else self.quit
+        if desk is None:
+            after()
+            return
+        def failed(exc: BaseException) -> None:
+            log.warning("closing the database failed: %r", exc)
+            after()
+
+        self.tasks.run_db(desk.close, lambda _r: after(), failed)
+
+    def quit(self) -> None:
+        self.finished = True
+        QTimer.singleShot(0, QApplication.quit)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    if getattr(args, "data_dir", None):
+        paths.set_data_dir(args.data_dir)
+    setup_logging()  # after the data folder is known: the log lives in it
+    app = ensure_app()
+    problem = check_pyside()
+    if problem:  # such a build aborts the interpreter sooner or later; say why in the log
+        log.error(problem)
+        print(f"tipdesk: {problem}", file=sys.stderr)
+    configure_app(app)
+    apply_language(getattr(args, "lang", None) or MachineSettings.load().language)
+    install_excepthook()
+    tasks = TaskManager(app)
+    settings = MachineSettings.load()
+    controller = AppController(tasks, data_dir=paths.data_dir(),
+                               username=settings.last_user or getattr(args, "user", "") or "")
+    controller.start()
+    try:
+        return int(app.exec())
+    finally:
+        tasks.shutdown()
