@@ -132,3 +132,17 @@ def test_timestamps_are_utc(admin_desk: Desk) -> None:
     assert view.last_login_at is None
     row = admin_desk.audit.browse(limit=1)[0]
     assert row.at.tzinfo is not None and row.at.utcoffset() == dt.timedelta(0)
+
+
+def test_reset_forces_a_change_and_logout_is_audited(admin_desk: Desk, installed: Installed) -> None:
+    from tipdesk.services.auth import log_out
+
+    admin_desk.users.add("canbo6", "commune_police", USER_PASSWORD)
+    admin_desk.users.reset_password("canbo6", "temporary pass 456")
+    desk = open_desk("canbo6", "temporary pass 456", data_dir=installed.data_dir)
+    assert desk.users.me().must_change_password
+    desk.users.change_own_password("temporary pass 456", "my own new passphrase")
+    assert not desk.users.me().must_change_password
+    log_out(desk)
+    desk.close()
+    assert [r.username for r in admin_desk.audit.browse(action="logout")] == ["canbo6"]

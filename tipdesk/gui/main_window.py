@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -30,12 +31,14 @@ from tipdesk import i18n
 from tipdesk.events import Changes
 from tipdesk.gui.about import AboutDialog
 from tipdesk.gui.bridge import EventBridge
+from tipdesk.gui.dialogs.backup import add_backup_actions
 from tipdesk.gui.idle import DEFAULT_MINUTES, IdleWatcher, LockScreen
 from tipdesk.gui.language import LANGUAGE_NAMES, Retranslatable, apply_language
 from tipdesk.gui.pages import PageContext, PageSpec, discover_pages, pages_for
 from tipdesk.gui.passwords import ChangePasswordDialog
 from tipdesk.gui.tasks import BaseTaskManager
 from tipdesk.i18n import _
+from tipdesk.services.auth import log_out
 from tipdesk.services.context import Desk
 from tipdesk.services.settings import SettingsView
 
@@ -87,10 +90,13 @@ class MainWindow(Retranslatable, QMainWindow):
         self.empty.setWordWrap(True)
         self.pages.addWidget(self.empty)
         content = QWidget(self)
-        row = QHBoxLayout(content)
+        self.content_column = QVBoxLayout(content)
+        self.content_column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         row.setContentsMargins(6, 6, 6, 0)
         row.addWidget(self.nav)
         row.addWidget(self.pages, 1)
+        self.content_column.addLayout(row, 1)
         self.nav.setVisible(bool(self.specs))
         self.content = content
         self.lock_screen = LockScreen(self.desk, self.tasks, self)
@@ -115,6 +121,11 @@ class MainWindow(Retranslatable, QMainWindow):
         self.file_menu = bar.addMenu("")
         self.lock_action = self._action(self.file_menu, self.lock, "Ctrl+L")
         self.logout_action = self._action(self.file_menu, self.log_out)
+        self.file_menu.addSeparator()
+        self.backup_ui = add_backup_actions(self.file_menu, self, lambda: self.desk, self.tasks,
+                                            release_desk=self.desk.close, after_restore=self.log_out)
+        self.content_column.insertWidget(0, self.backup_ui.banner)
+        self.backup_ui.refresh()
         self.file_menu.addSeparator()
         self.quit_action = self._action(self.file_menu, self.close, QKeySequence.StandardKey.Quit)
         if self.quit_action.shortcut().isEmpty():
@@ -284,6 +295,7 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def log_out(self) -> None:
         self.ending = "logout"
+        self.tasks.run_db(lambda: log_out(self.desk), lambda _r: None, lambda _exc: None)
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -190,6 +190,12 @@ def verify_password(desk: Desk, password: str) -> bool:
     return True
 
 
+def log_out(desk: Desk) -> None:
+    """Audit the end of a session (the caller then closes the desk)."""
+    with desk.write() as session:
+        desk.audit.append(session, "logout", "user", desk.actor.username)
+
+
 def recover(recovery_code: str, username: str, new_password: str, *, data_dir: Path | None = None,
             clock: Clock | None = None) -> str:
     """Set a new password for ``username`` with the recovery code; returns the NEW recovery code."""

@@ -33,6 +33,7 @@ class UserView:
     failed_logins: int
     locked: bool
     last_login_at: dt.datetime | None
+    must_change_password: bool = False
 
 
 class UserService:
@@ -59,7 +60,7 @@ class UserService:
         slot = store.slots.get(user_slot_id(u.username))
         failures = slot.failures if slot else u.failed_logins
         return UserView(u.id, u.username, u.full_name, Role(u.role), u.active, failures,
-                        backoff_seconds(failures) > 0, u.last_login_at)
+                        backoff_seconds(failures) > 0, u.last_login_at, u.must_change_password)
 
     def add(self, username: str, role: Role | str, password: str, full_name: str = "") -> UserView:
         self.desk.require(Perm.USERS_MANAGE)
