@@ -63,3 +63,9 @@ def test_database_from_a_newer_tipdesk_is_refused(tmp_path: Path) -> None:
     conn = open_raw(data / "tipdesk.db", key)
     assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9999_future"
     conn.close()
+
+
+def test_quick_head_agrees_with_alembic() -> None:
+    """Start-up compares the stored revision with the newest file name; it must be Alembic's head."""
+    assert migrate._quick_head() == migrate.head_revision()
+    assert all(len(r) == 4 and r.isdigit() for r in migrate.known_revisions())

@@ -3,44 +3,71 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from tipdesk.errors import StorageError
 from tipdesk.i18n import _
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic is imported only when a schema must change: opening an up-to-date database (every start)
+# reads the revision with one query and compares it with the newest file name, without loading Alembic.
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[tuple[str, ...], str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
     assert head is not None
-    return head
+    return tuple(rev.revision for rev in script.walk_revisions()), head
+
+
+def head_revision() -> str:
+    return _revisions()[1]
 
 
 def known_revisions() -> set[str]:
-    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return set(_revisions()[0])
+
+
+def _quick_head() -> str:
+    """The head revision read from the file names (``NNNN_name.py``), without importing Alembic."""
+    names = sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1]
 
 
 def current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    try:
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except OperationalError:
+        conn.rollback()
+        return None  # a new, empty database
+    return None if row is None else str(row[0])
 
 
 def needs_upgrade(engine: Engine) -> tuple[str | None, str]:
     """(current, head); refuses a database written by a newer tipdesk."""
     with engine.connect() as conn:
         current = current_revision(conn)
+    if current is not None and current == _quick_head():
+        return current, current
     if current is not None and current not in known_revisions():
         raise StorageError(
             _(
@@ -59,6 +86,8 @@ def upgrade(engine: Engine, backup: Callable[[str], object] | None = None) -> bo
         return False
     if current is not None and backup is not None:
         backup(current)
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
