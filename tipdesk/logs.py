@@ -15,6 +15,8 @@ _configured = False
 def setup_logging(level: int = logging.INFO) -> Path | None:
     global _configured
     directory = paths.log_dir()
+    if not directory.parent.is_dir():
+        return None  # no data folder yet (before set-up): never create one just to log
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
