@@ -36,6 +36,10 @@ def load(path: Path, locale: str) -> Catalog:
         return read_po(fh, locale=locale)
 
 
+def _empty(string: object) -> bool:
+    return not string or (isinstance(string, tuple) and not any(string))
+
+
 def main() -> int:
     template = extract()
     with open(ROOT / "i18n" / "tipdesk.pot", "wb") as fh:
@@ -43,14 +47,14 @@ def main() -> int:
     parts: dict[object, object] = {}
     for part in sorted((ROOT / "i18n" / "vi_parts").glob("*.po")):
         for msg in load(part, "vi"):
-            if msg.id and msg.string:
+            if msg.id and not _empty(msg.string):
                 parts[msg.id] = msg.string
     for lang in LANGS:
         po_path = ROOT / "i18n" / lang / "LC_MESSAGES" / "tipdesk.po"
         catalog = load(po_path, lang)
         if lang == "vi":
             for msg in catalog:
-                if msg.id in parts and not msg.string:
+                if msg.id in parts and _empty(msg.string):
                     msg.string = parts[msg.id]
             for msgid, string in parts.items():
                 if msgid not in catalog:
@@ -60,7 +64,7 @@ def main() -> int:
         po_path.parent.mkdir(parents=True, exist_ok=True)
         with open(po_path, "wb") as fh:
             write_po(fh, catalog, width=100, sort_output=True, ignore_obsolete=True)
-        missing = [m.id for m in catalog if m.id and not m.string]
+        missing = [m.id for m in catalog if m.id and _empty(m.string)]
         print(f"{lang}: {len(catalog)} messages, {len(missing)} untranslated")
         if lang == "vi" and missing and "-v" in sys.argv:
             for m in missing:
