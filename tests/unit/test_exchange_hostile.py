@@ -262,7 +262,10 @@ _CHILD = textwrap.dedent(
         code = None
     except ImportRejected as exc:
         code = exc.code
-    print(json.dumps({"code": code, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    # VmHWM is this process's own peak: ru_maxrss would carry over the (large) parent's mark across exec.
+    hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+    peak = hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"code": code, "maxrss_kib": peak,
                       "field_bytes": size, "batch_bytes": len(data)}))
     """
 )
