@@ -126,6 +126,7 @@ def test_the_leak_search_finds_a_planted_name(tmp_path: Path) -> None:
 
 
 def test_log_files_rotate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "data").mkdir()  # logging never creates a data folder of its own
     paths.set_data_dir(tmp_path / "data")
     monkeypatch.setattr(logs, "_configured", False)
     root = logging.getLogger("tipdesk")

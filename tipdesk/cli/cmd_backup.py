@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,9 @@ def _status(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     setup_logging()
     result = svc.restore_backup(Path(args.source), _credentials(args), data_dir=paths.data_dir())
+    if setup_logging():  # on a new PC the data folder exists only now
+        logging.getLogger("tipdesk.backup").info("backup restored here: epoch %d -> %d",
+                                                 result.previous_epoch, result.epoch)
     if args.json:
         emit_json(result)
         return 0

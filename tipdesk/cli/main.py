@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tipdesk import __version__, paths
-from tipdesk.cli import cmd_admin, cmd_backup, cmd_demo, cmd_persons, cmd_tips
+from tipdesk.cli import cmd_admin, cmd_backup, cmd_demo, cmd_exchange, cmd_persons, cmd_reports, cmd_search, cmd_tips
 from tipdesk.cli.types import SubParsers
 from tipdesk.config import MachineSettings
 from tipdesk.errors import UserError
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace], int]
 _REGISTRARS: list[Callable[[SubParsers], None]] = [
     cmd_admin.register, cmd_tips.register, cmd_persons.register, cmd_demo.register, cmd_backup.register,
+    cmd_exchange.register,
+    cmd_reports.register,
+    cmd_search.register,
 ]
 
 
@@ -38,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("acting user (default: admin, or TIPDESK_USER)"))
     parser.add_argument("--password-file", metavar="FILE",
                         help=_("read the acting user's password from FILE (or set TIPDESK_PASSWORD)"))
+    parser.add_argument("--self-test", action="store_true",
+                        help=_("check this installation (database, PDF, signatures) and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = sub.add_parser("gui", help=_("start the graphical interface (the default)"))
     gui.set_defaults(func=_run_gui)
@@ -72,9 +77,12 @@ def run(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     if args.data_dir:
         paths.set_data_dir(args.data_dir)
+    from tipdesk.logs import setup_logging
+
+    setup_logging()
     if args.lang:
         set_language(args.lang)
-    func: Handler = getattr(args, "func", _run_gui)
+    func: Handler = cmd_backup.cmd_self_test if args.self_test else getattr(args, "func", _run_gui)
     try:
         return func(args)
     except UserError as exc:

@@ -36,6 +36,7 @@ from tipdesk.gui.idle import DEFAULT_MINUTES, IdleWatcher, LockScreen
 from tipdesk.gui.language import LANGUAGE_NAMES, Retranslatable, apply_language
 from tipdesk.gui.pages import PageContext, PageSpec, discover_pages, pages_for
 from tipdesk.gui.passwords import ChangePasswordDialog
+from tipdesk.gui.search import install_search
 from tipdesk.gui.tasks import BaseTaskManager
 from tipdesk.i18n import _
 from tipdesk.services.auth import log_out
@@ -62,6 +63,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.page_widgets: dict[str, QWidget] = {}
         self._build_central()
         self._build_menus()
+        self.lockable.append(install_search(self))
         self._build_status()
         self.idle = IdleWatcher(idle_minutes or DEFAULT_MINUTES, self)
         self.idle.idle.connect(self.lock)

@@ -159,7 +159,6 @@ class TipsListView(Retranslatable, QWidget):
         self._build_buttons()
         self._layout()
         ctx.bridge.changed.connect(self._on_changes)
-        QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         QShortcut(QKeySequence("Ctrl+D"), self, self.show_attention)
         QShortcut(QKeySequence("F5"), self, self.reload)
         self.retranslate()
