@@ -16,6 +16,7 @@ from tipdesk.gui.pages.admin import PAGE as ADMIN_PAGE
 from tipdesk.gui.pages.admin import AdminPage
 from tipdesk.gui.passwords import ChangePasswordDialog
 from tipdesk.gui.tasks import FakeTaskManager
+from tipdesk.i18n import _
 from tipdesk.services.auth import open_desk
 from tipdesk.services.context import Desk
 
@@ -86,7 +87,7 @@ def test_roles_see_only_their_pages(qtbot, admin_desk: Desk, installed: Installe
         assert not police.can(Perm.USERS_MANAGE)
         specs = fake_specs(visible_for_admin=False)
         window = make_window(qtbot, police, tasks, specs)
-        assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["Tips", "Persons"]
+        assert [window.nav.item(i).text() for i in range(window.nav.count())] == [_("Tips"), _("Persons")]
         assert not window.show_page("admin") and not window.admin_settings_action.isVisible()
         empty = make_window(qtbot, police, tasks, [ADMIN_PAGE])
         assert empty.nav.count() == 0 and empty.pages.currentWidget() is empty.empty

@@ -144,12 +144,14 @@ def test_screenshot(qtbot: Any, tasks: Any, admin_desk: Any, sw: Any) -> None:
 
 
 def test_main_window_hook_opens_the_chosen_person(qtbot: Any, tasks: Any, sw: Any, duc: str) -> None:
+    from PySide6.QtGui import QAction
+
     from tipdesk.gui.pages.persons import PersonsPage
-    from tipdesk.gui.search import install_search, show_search
+    from tipdesk.gui.search import show_search
 
     window = MainWindow(sw, tasks)
     qtbot.addWidget(window)
-    action = install_search(window)
+    (action,) = [a for a in window.findChildren(QAction) if a.shortcut().toString() == "Ctrl+F"]  # installed once
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)

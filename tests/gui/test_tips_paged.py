@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QTableView
 
 from tipdesk.gui.models.paged import KEY_ROLE, KeepSelection, PagedColumn, PagedTableModel
 from tipdesk.gui.tasks import BaseTaskManager, FakeTaskManager, TaskManager
+from tipdesk.i18n import _
 from tipdesk.services.paging import Page, PageRequest
 
 
@@ -76,7 +77,7 @@ def test_pages_are_fetched_on_demand_only(qtbot: Any) -> None:
     assert model.rowCount() == 25 and not model.canFetchMore() and model.complete
     assert [r.after for r in source.requests] == [None, ("id0009",), ("id0019",)]
     assert model.data(model.index(3, 0)) == "3" and model.data(model.index(3, 1), KEY_ROLE) == "id0003"
-    assert model.headerData(0, Qt.Orientation.Horizontal) == "Number"
+    assert model.headerData(0, Qt.Orientation.Horizontal) == _("Number")
 
 
 def test_filters_and_sorting_reset(qtbot: Any) -> None:
