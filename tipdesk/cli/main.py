@@ -12,7 +12,16 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tipdesk import __version__, paths
-from tipdesk.cli import cmd_admin, cmd_backup, cmd_demo, cmd_exchange, cmd_persons, cmd_reports, cmd_search, cmd_tips
+from tipdesk.cli import (
+    cmd_admin,
+    cmd_backup,
+    cmd_demo,
+    cmd_exchange,
+    cmd_persons,
+    cmd_reports,
+    cmd_search,
+    cmd_tips,
+)
 from tipdesk.cli.types import SubParsers
 from tipdesk.config import MachineSettings
 from tipdesk.errors import UserError

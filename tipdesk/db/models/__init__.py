@@ -19,6 +19,6 @@ __all__ = [
 ]
 
 # Record tables of later features register themselves on Base.metadata when imported here.
-from tipdesk.db.models import persons as _persons  # noqa: E402,F401
-from tipdesk.db.models import tips as _tips  # noqa: E402,F401
-from tipdesk.db.models import exchange as _exchange  # noqa: E402,F401
+from tipdesk.db.models import exchange as _exchange  # noqa: F401
+from tipdesk.db.models import persons as _persons  # noqa: F401
+from tipdesk.db.models import tips as _tips  # noqa: F401

@@ -7,8 +7,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator, event, text
-from sqlalchemy.orm import Session
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
