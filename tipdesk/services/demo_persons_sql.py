@@ -11,10 +11,10 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, text
+from sqlalchemy import Boolean, Date, DateTime
 from sqlalchemy.orm import Session
 
-from tipdesk.db.models.base import UTCDateTime
+from tipdesk.db.models.base import UTCDateTime, reserve_change_seqs
 
 
 def utc_text(value: dt.datetime | str) -> str:
@@ -53,15 +53,8 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
 
 
 def reserve_change_seq(session: Session, count: int) -> int:
-    """Take ``count`` change numbers at once (as ``base._stamp_change_seq`` does per flush); returns the last
-    number before them."""
-    conn = session.connection()
-    row = conn.execute(text("UPDATE change_counter SET value = value + :n WHERE id = 1 RETURNING value"),
-                       {"n": count}).first()
-    if row is None:
-        conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, :n)"), {"n": count})
-        return 0
-    return int(row[0]) - count
+    """Take ``count`` change numbers at once; returns the last number before them."""
+    return reserve_change_seqs(session.connection(), count) - 1
 
 
 def large_cache(session: Session, count: int) -> None:

@@ -27,9 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
+from tipdesk.db.models.base import reserve_change_seqs
 from tipdesk.db.models.exchange import Blob, Conflict
 from tipdesk.exchange.canonical import canonical_bytes
 from tipdesk.services.exchange_common import chunks
@@ -385,13 +386,7 @@ class Applier:
 
     def _reserve_change_seqs(self, n: int) -> int:
         """Take ``n`` local change numbers at once; returns the first."""
-        row = self.conn.execute(
-            text("UPDATE change_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": n}
-        ).first()
-        if row is None:
-            self.conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, :n)"), {"n": n})
-            return 1
-        return int(row[0]) - n + 1
+        return reserve_change_seqs(self.conn, n)
 
     # -- queues ----------------------------------------------------------------------------
     def _conflict(self, rt: RecordType, inc: Incoming, local_version: int, reason: str, counts: TypeCounts) -> None:

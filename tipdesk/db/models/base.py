@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator, event, text
+from sqlalchemy import Connection, DateTime, Integer, MetaData, String, TypeDecorator, event, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 NAMING = {
@@ -82,14 +82,20 @@ def _stamp_change_seq(session: Session, flush_context: object, instances: object
         return
     if session.info.get("keep_change_seq"):
         return
-    conn = session.connection()
+    first = reserve_change_seqs(session.connection(), len(touched))
+    for offset, obj in enumerate(touched):
+        obj.change_seq = first + offset
+
+
+def reserve_change_seqs(conn: Connection, count: int) -> int:
+    """Take ``count`` consecutive local change numbers at once; returns the first of them.
+
+    The one place that advances ``change_counter``: the flush hook, bulk demo inserts and imports all use it.
+    """
     row = conn.execute(
-        text("UPDATE change_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": len(touched)}
+        text("UPDATE change_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": count}
     ).first()
     if row is None:  # first use on this database
-        conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, :n)"), {"n": len(touched)})
-        last = len(touched)
-    else:
-        last = int(row[0])
-    for offset, obj in enumerate(touched):
-        obj.change_seq = last - len(touched) + offset + 1
+        conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, :n)"), {"n": count})
+        return 1
+    return int(row[0]) - count + 1
