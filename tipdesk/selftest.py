@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import secrets
 import tempfile
 import time
@@ -136,15 +135,9 @@ def _backup(ctx: _Context) -> str:
 
 
 def _qt(ctx: _Context) -> str:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6 import QtCore, QtWidgets
+    from tipdesk.gui.selftest_qt import check_qt  # only the GUI package imports Qt
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["tipdesk-selftest"])
-    label = QtWidgets.QLabel("Tiếng Việt")
-    label.show()
-    app.processEvents()
-    label.close()
-    return f"Qt {QtCore.qVersion()}, platform {QtWidgets.QApplication.platformName()}"
+    return check_qt()
 
 
 STEPS: list[tuple[str, Step]] = [
