@@ -38,3 +38,15 @@ def test_core_and_cli_do_not_import_pyside6() -> None:
 def test_cli_help_runs_without_qt() -> None:
     proc = subprocess.run([sys.executable, "-m", "tipdesk", "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "tipdesk" in proc.stdout
+
+
+def test_no_core_module_imports_pyside6_even_lazily() -> None:
+    """Importing is not enough to prove it: a function-level ``import PySide6`` would load Qt later."""
+    import re
+    from pathlib import Path
+
+    root = Path(tipdesk.__file__).parent
+    pattern = re.compile(r"^\s*(from|import) (PySide6|shiboken6)", re.MULTILINE)
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "gui" not in p.relative_to(root).parts and pattern.search(p.read_text("utf-8"))]
+    assert offenders == []
