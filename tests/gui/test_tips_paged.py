@@ -91,6 +91,22 @@ def test_filters_and_sorting_reset(qtbot: Any) -> None:
     assert model.row(0).n == 29 and model.sort_column() == 0
 
 
+def test_header_clicks_sort_and_toggle(qtbot: Any) -> None:
+    source = Source(30)
+    model = make(source, FakeTaskManager())
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    header = view.horizontalHeader()
+    model.set_query(sort="", descending=False)
+    model.sort_by_header(0, header, newest_first="n")  # a date-like key starts newest first
+    assert model.row(0).n == 29 and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    model.sort_by_header(0, header)  # a second click reverses
+    assert model.row(0).n == 0 and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    model.sort_by_header(1, header)  # no sort key: order and indicator stay
+    assert model.row(0).n == 0 and header.sortIndicatorSection() == 0
+
+
 def test_refresh_keeps_the_selected_record(qtbot: Any) -> None:
     source = Source(40)
     model = make(source, FakeTaskManager())

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView
 
 from tipdesk.gui.tasks import BaseTaskManager
 from tipdesk.i18n import _
@@ -233,10 +233,28 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
     def sort_column(self) -> int:
         return next((i for i, c in enumerate(self.columns) if c.sort_key and c.sort_key == self.sort_key), -1)
 
+    def sort_by_header(self, column: int, header: QHeaderView, newest_first: str = "") -> None:
+        """A click on ``header``: sort by that column's key, reversing on a second click.
+
+        A new column sorts ascending, except ``newest_first`` (a date key) which starts descending; a column
+        without a sort key leaves the current order and puts the indicator back where it was.
+        """
+        key = self.columns[column].sort_key
+        if not key:
+            header.setSortIndicator(self.sort_column(), qt_order(self.descending))
+            return
+        descending = not self.descending if key == self.sort_key else key == newest_first
+        self.set_query(sort=key, descending=descending)
+        header.setSortIndicator(column, qt_order(descending))
+
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.columns) - 1))
+
+
+def qt_order(descending: bool) -> Qt.SortOrder:
+    return Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
 
 
 class KeepSelection(QObject):

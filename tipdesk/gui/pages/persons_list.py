@@ -322,13 +322,7 @@ class PersonsListView(Retranslatable, QWidget):
         self.table.setFocus()
 
     def _on_header(self, column: int) -> None:
-        key = self.model.columns[column].sort_key
-        if not key:
-            self.table.horizontalHeader().setSortIndicator(self.model.sort_column(), _order(self.model.descending))
-            return
-        descending = not self.model.descending if key == self.model.sort_key else key == PersonSort.RECEIVED.value
-        self.model.set_query(sort=key, descending=descending)
-        self.table.horizontalHeader().setSortIndicator(column, _order(descending))
+        self.model.sort_by_header(column, self.table.horizontalHeader(), newest_first=PersonSort.RECEIVED.value)
 
     # -- actions --------------------------------------------------------------------------------------------
     def open_row(self, row: int) -> None:
@@ -339,5 +333,3 @@ class PersonsListView(Retranslatable, QWidget):
         self.keeper.select(person_id)
 
 
-def _order(descending: bool) -> Qt.SortOrder:
-    return Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
