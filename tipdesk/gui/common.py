@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QSizePolicy, QWidget
 
 from tipdesk.errors import UserError
-from tipdesk.i18n import _
+from tipdesk.i18n import N_, _
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -142,3 +143,18 @@ def set_busy(on: bool) -> None:
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     else:
         QGuiApplication.restoreOverrideCursor()
+
+
+PDF_FILTER = N_("PDF documents (*.pdf)")
+
+
+def choose_save_path(parent: QWidget, title: str, suggested: str, file_filter: str) -> str | None:
+    """A save-file dialog starting in the home folder; None when cancelled."""
+    path, _selected = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), file_filter)
+    return path or None
+
+
+def choose_open_path(parent: QWidget, title: str, file_filter: str) -> str | None:
+    """An open-file dialog starting in the home folder; None when cancelled."""
+    path, _selected = QFileDialog.getOpenFileName(parent, title, str(Path.home()), file_filter)
+    return path or None

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QStackedWidget, QWidget
+from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from tipdesk.domain.roles import Perm
 from tipdesk.events import Changes
 from tipdesk.gui import common
+from tipdesk.gui.common import PDF_FILTER, choose_open_path, choose_save_path
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.pages import PageContext, PageSpec
 from tipdesk.gui.pages.person_detail import PersonDetailView
@@ -27,18 +28,7 @@ from tipdesk.services.persons_print import PrintResult, print_support_history
 from tipdesk.services.persons_store import check_photo_size
 from tipdesk.services.persons_types import PersonView, SaveResult
 
-PDF_FILTER = N_("PDF documents (*.pdf)")
 PHOTO_FILTER = N_("Photos (*.jpg *.jpeg *.png)")
-
-
-def choose_save_path(parent: QWidget, title: str, suggested: str, file_filter: str) -> str | None:
-    path, _selected = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), file_filter)
-    return path or None
-
-
-def choose_open_path(parent: QWidget, title: str, file_filter: str) -> str | None:
-    path, _selected = QFileDialog.getOpenFileName(parent, title, str(Path.home()), file_filter)
-    return path or None
 
 
 class PersonsPage(Retranslatable, QStackedWidget):

@@ -10,14 +10,12 @@ them.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +36,7 @@ from tipdesk.domain.report_periods import Period, PeriodKind, date_range, make_p
 from tipdesk.domain.roles import Perm, Profile
 from tipdesk.errors import NotFound, UserError
 from tipdesk.gui import common
+from tipdesk.gui.common import choose_save_path
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.pages import PageContext, PageSpec
 from tipdesk.gui.pages.dashboard import DashboardView
@@ -53,11 +52,6 @@ FILTERS = {"pdf": N_("PDF documents (*.pdf)"), "xlsx": N_("Excel workbooks (*.xl
            "csv": N_("CSV files, UTF-8 (*.csv)")}
 MAX_COLUMN_WIDTH = 360
 KINDS = (PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR, PeriodKind.RANGE)
-
-
-def choose_save_path(parent: QWidget, title: str, suggested: str, file_filter: str) -> str | None:
-    path, _selected = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), file_filter)
-    return path or None
 
 
 def _number_item(value: object) -> QTableWidgetItem:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QStackedWidget, QWidget
+from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from tipdesk.domain.roles import Perm
 from tipdesk.domain.tips import TipEventKind
 from tipdesk.events import Changes
 from tipdesk.gui import common
+from tipdesk.gui.common import PDF_FILTER, choose_open_path, choose_save_path
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.pages import PageContext, PageSpec
 from tipdesk.gui.pages.tip_detail import TipDetailView
@@ -26,18 +27,6 @@ from tipdesk.i18n import N_, _
 from tipdesk.services.context import Desk
 from tipdesk.services.tips import TipService
 from tipdesk.services.tips_types import AttachmentView, TipView
-
-PDF_FILTER = N_("PDF documents (*.pdf)")
-
-
-def choose_save_path(parent: QWidget, title: str, suggested: str, file_filter: str) -> str | None:
-    path, _selected = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), file_filter)
-    return path or None
-
-
-def choose_open_path(parent: QWidget, title: str, file_filter: str) -> str | None:
-    path, _selected = QFileDialog.getOpenFileName(parent, title, str(Path.home()), file_filter)
-    return path or None
 
 
 class TipsPage(Retranslatable, QStackedWidget):
