@@ -206,6 +206,15 @@ class MainWindow(Retranslatable, QMainWindow):
     def spec(self, key: str) -> PageSpec | None:
         return next((s for s in self.specs if s.key == key), None)
 
+    def open_record(self, kind: str, record_id: str) -> None:
+        """Show the tips (``kind`` "tip") or persons page with that record open; the one place that routes there."""
+        key = "tips" if kind == "tip" else "persons"
+        if not self.show_page(key):
+            return
+        opener = getattr(self.page(key), "open_tip" if kind == "tip" else "open_person", None)
+        if callable(opener):
+            opener(record_id)
+
     def page(self, key: str) -> QWidget | None:
         """The page widget (built on first use), or None if the page is not available."""
         spec = self.spec(key)

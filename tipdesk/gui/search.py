@@ -196,13 +196,7 @@ class SearchDialog(QDialog):
 
 def open_record(window: MainWindow, kind: str, record_id: str) -> None:
     """Show the tips or persons page of the main window with the record open."""
-    key = "tips" if kind == "tip" else "persons"
-    if not window.show_page(key):
-        return
-    page = window.page(key)
-    opener = getattr(page, "open_tip" if kind == "tip" else "open_person", None)
-    if callable(opener):
-        opener(record_id)
+    window.open_record(kind, record_id)
 
 
 def show_search(window: MainWindow) -> SearchDialog:

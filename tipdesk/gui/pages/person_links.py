@@ -43,11 +43,9 @@ def _table(parent: QWidget, columns: int, stretch: int) -> QTableWidget:
 
 
 def open_tip(ctx: PageContext, tip_id: str) -> None:
-    window = ctx.window
-    if window is not None and window.show_page("tips"):  # type: ignore[attr-defined]
-        page = window.page("tips")  # type: ignore[attr-defined]
-        if page is not None:
-            page.open_tip(tip_id)
+    """Show a tip on the Tips page."""
+    if ctx.window is not None:
+        ctx.window.open_record("tip", tip_id)  # type: ignore[attr-defined]
 
 
 class TipPickerDialog(QDialog):

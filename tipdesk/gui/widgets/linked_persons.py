@@ -45,11 +45,8 @@ def may_link(ctx: PageContext) -> bool:
 
 def open_person(ctx: PageContext, person_id: str) -> None:
     """Show a person's file on the Persons page."""
-    window = ctx.window
-    if window is not None and window.show_page("persons"):  # type: ignore[attr-defined]
-        page = window.page("persons")  # type: ignore[attr-defined]
-        if page is not None:
-            page.open_person(person_id)
+    if ctx.window is not None:
+        ctx.window.open_record("person", person_id)  # type: ignore[attr-defined]
 
 
 class PersonPickerDialog(QDialog):
