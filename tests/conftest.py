@@ -77,3 +77,33 @@ def admin_desk(installed: Installed, clock: FixedClock) -> Iterator[object]:
     desk = open_desk("admin", ADMIN_PASSWORD, data_dir=installed.data_dir, clock=clock)
     yield desk
     desk.close()
+
+
+# -- PostgreSQL: a throwaway server per test session (per xdist worker) ------------------------------
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A real PostgreSQL 15 server (tests/pg/server.py). Where CI asks for it (``TIPDESK_REQUIRE_PG=1``,
+    set by .ci/run) a missing server fails the tests instead of skipping them."""
+    from tests.pg import server
+
+    try:
+        running = server.start()
+    except server.ServerUnavailable as exc:
+        if os.environ.get("TIPDESK_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required here: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: object, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty database on the test server."""
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    url = pg_server.create_database(name)  # type: ignore[attr-defined]
+    yield url
+    from sqlalchemy.pool import NullPool  # noqa: F401  (engines are disposed by the tests)
+
+    pg_server.drop_database(name)  # type: ignore[attr-defined]

@@ -37,6 +37,22 @@ def set_data_dir(path: str | os.PathLike[str] | None) -> None:
     _data_dir_override = Path(path).expanduser().resolve() if path else None
 
 
+_database_url_override: str | None = None
+
+
+def set_database_url(url: str | None) -> None:
+    """Use a database server (``--database-url``) instead of the file in the data directory."""
+    global _database_url_override
+    _database_url_override = url or None
+
+
+def database_url() -> str:
+    """``--database-url``, else ``TIPDESK_DATABASE_URL``, else "" (the caller then reads the remembered one)."""
+    if _database_url_override is not None:
+        return _database_url_override
+    return os.environ.get("TIPDESK_DATABASE_URL", "")
+
+
 def data_dir() -> Path:
     if _data_dir_override is not None:
         return _data_dir_override

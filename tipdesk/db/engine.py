@@ -99,14 +99,88 @@ def sqlcipher_engine(path: Path, key: bytes, *, pool_size: int = 4) -> Engine:
 
 def _install_begin_handler(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
+    def _begin(conn: Any) -> None:  # SQLite only: PostgreSQL begins its transactions itself
         mode = conn.get_execution_options().get("tipdesk_begin", "")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "immediate" else "BEGIN")
 
 
+def is_server_url(value: str | Path) -> bool:
+    """Whether ``value`` names a database server (``postgresql+psycopg://...``) rather than a file."""
+    return isinstance(value, str) and value.startswith(("postgresql", "postgres://"))
+
+
+def normalise_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` mean the psycopg 3 driver, the one tipdesk ships."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def classify_server_error(exc: BaseException) -> StorageError | None:
+    """A PostgreSQL connection error as a message for the user (host, password, missing database)."""
+    text = str(exc).lower()
+    if "password authentication failed" in text or "no password supplied" in text:
+        return StorageError(_("The database server refused the user name or password in the database address."),
+                            "server_auth")
+    if "does not exist" in text and "database" in text:
+        return StorageError(_("The database named in the database address does not exist on the server."),
+                            "server_no_database")
+    if "connection refused" in text or "could not connect" in text or "timeout" in text or "resolve" in text:
+        return StorageError(_("The database server cannot be reached. Check the network and the server address."),
+                            "server_unreachable")
+    if "no space left" in text or "disk full" in text:
+        return StorageError(_("The database server's disk is full. Nothing was changed."), "disk_full")
+    return None
+
+
+def server_engine(url: str, *, pool_size: int = 4) -> Engine:
+    """A plain engine on a PostgreSQL server, with no field key (keyslots and set-up only)."""
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(normalise_url(url), poolclass=NullPool, hide_parameters=True,
+                         connect_args={"connect_timeout": 10})
+
+
+def postgres_engine(url: str, key: bytes, *, pool_size: int = 4) -> Engine:
+    """An engine on a PostgreSQL server whose identity columns are sealed with keys from ``key``.
+
+    READ COMMITTED, like SQLite's one-writer model as far as the services are concerned: writes that
+    must not interleave take row locks or advisory locks (imports, the audit chain, counters).
+    """
+    from sqlalchemy.exc import OperationalError
+
+    from tipdesk.db import pgshim
+    from tipdesk.db.fieldcrypt import FieldCipher, attach_cipher
+
+    engine = create_engine(normalise_url(url), pool_size=pool_size, max_overflow=4, pool_pre_ping=True,
+                           hide_parameters=True, connect_args={"connect_timeout": 10})
+    attach_cipher(engine.dialect, FieldCipher(key))
+    pgshim.install(engine)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        engine.dispose()
+        known = classify_server_error(exc)
+        if known is not None:
+            raise known from exc
+        raise
+    return engine
+
+
 def make_engine(url_or_path: str | Path, key: bytes) -> Engine:
-    """Engine for a SQLCipher file path (PostgreSQL URLs come with the provincial issue)."""
+    """Engine for a SQLCipher file path or a PostgreSQL URL."""
+    if is_server_url(url_or_path):
+        return postgres_engine(str(url_or_path), key)
     return sqlcipher_engine(Path(url_or_path), key)
+
+
+def dialect_name(bind: Any) -> str:
+    """``sqlite`` or ``postgresql`` for an engine, connection or session."""
+    if hasattr(bind, "get_bind"):
+        bind = bind.get_bind()
+    return str(bind.dialect.name)
 
 
 Hook = Callable[[Engine], None]

@@ -136,24 +136,36 @@ class KeyslotStore:
     @classmethod
     def load(cls, path: Path) -> KeyslotStore:
         try:
-            data = json.loads(path.read_text("utf-8"))
+            text = path.read_text("utf-8")
         except FileNotFoundError as exc:
             raise StorageError(_("No tipdesk database has been set up in this folder yet."), "not_initialised") from exc
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            raise StorageError(_("The key file of the database is damaged or unreadable."), "keyslots_corrupt") from exc
+        store = cls(path=path)
+        store.parse(text)
+        return store
+
+    def parse(self, text: str) -> None:
+        """Fill the slots from the JSON document ``text``."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
             raise StorageError(_("The key file of the database is damaged or unreadable."), "keyslots_corrupt") from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise StorageError(_("The key file of the database is damaged or unreadable."), "keyslots_corrupt")
         try:
-            slots = {s.slot_id: s for s in (Slot.from_json(item) for item in data["slots"])}
+            self.slots = {s.slot_id: s for s in (Slot.from_json(item) for item in data["slots"])}
         except (KeyError, TypeError, ValueError) as exc:
             raise StorageError(_("The key file of the database is damaged or unreadable."), "keyslots_corrupt") from exc
-        unknown = [str(x) for x in data.get("unknown_pending", [])][-MAX_PENDING:]
-        return cls(path=path, slots=slots, unknown_pending=unknown)
+        self.unknown_pending = [str(x) for x in data.get("unknown_pending", [])][-MAX_PENDING:]
 
-    def save(self) -> None:
+    def document(self) -> str:
         payload = {"format": FORMAT, "slots": [s.to_json() for s in self.slots.values()],
                    "unknown_pending": self.unknown_pending}
-        atomic_write_text(self.path, json.dumps(payload, indent=1, sort_keys=True))
+        return json.dumps(payload, indent=1, sort_keys=True)
+
+    def save(self) -> None:
+        atomic_write_text(self.path, self.document())
 
     # -- slots --------------------------------------------------------------
     def add(self, slot_id: str, secret: str, db_key: bytes, kdf: KdfParams | None = None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tipdesk.errors import StorageError
 from tipdesk.i18n import _
@@ -56,7 +56,7 @@ def _quick_head() -> str:
 def current_revision(conn: Connection) -> str | None:
     try:
         row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-    except OperationalError:
+    except (OperationalError, ProgrammingError):  # SQLite: no such table; PostgreSQL: undefined table
         conn.rollback()
         return None  # a new, empty database
     return None if row is None else str(row[0])

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tipdesk.db.models import AuditEntry
@@ -95,6 +95,18 @@ def chain_hash(canonical: bytes, prev_hash: str) -> str:
     return hashlib.sha256(DOMAIN + canonical + prev_hash.encode("ascii")).hexdigest()
 
 
+AUDIT_LOCK = 0x7D_A0_D1_7C  # advisory lock id of the audit chain on PostgreSQL
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise appends to the chain. SQLite writers are serialised already (``BEGIN IMMEDIATE``);
+    on PostgreSQL, concurrent workstations and importers take this transaction-level lock, so two
+    transactions can never link a row to the same predecessor. Held until commit: callers append
+    their audit rows at the end of their work where they can."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+
+
 class AuditService:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
@@ -104,6 +116,7 @@ class AuditService:
                username: str | None = None, user_id: str | None = None) -> int:
         """Append one row in the caller's transaction; returns its seq."""
         actor = self.desk.actor
+        lock_chain(session)
         last = session.execute(select(AuditEntry.seq, AuditEntry.row_hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         when = (at or self.desk.now()).astimezone(dt.UTC)

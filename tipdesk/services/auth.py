@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from tipdesk import paths
 from tipdesk.clock import Clock, SystemClock
+from tipdesk.config import MachineSettings
 from tipdesk.db import migrate
 from tipdesk.db.backup import pre_migration_backup
-from tipdesk.db.engine import sqlcipher_engine
+from tipdesk.db.engine import postgres_engine, sqlcipher_engine
 from tipdesk.db.keyslots import (
     RECOVERY_SLOT,
     KeyslotStore,
@@ -70,19 +71,44 @@ def check_password_strength(password: str) -> None:
 
 @dataclass(frozen=True)
 class OpenPaths:
+    """Where a tipdesk database lives: a SQLCipher file in the data directory, or a server (``url``).
+
+    With a server, the data directory still holds this machine's settings, logs and receipts.
+    """
+
     data_dir: Path
     database: Path
     keyslots: Path
     backups: Path
+    url: str = ""
 
     @classmethod
-    def of(cls, data_dir: Path | None = None) -> OpenPaths:
+    def of(cls, data_dir: Path | None = None, url: str | None = None) -> OpenPaths:
         base = data_dir or paths.data_dir()
-        return cls(base, base / "tipdesk.db", base / "keyslots.json", base / "backups")
+        if url is None:
+            url = paths.database_url() or MachineSettings.load(base / "settings.json").database_url
+        return cls(base, base / "tipdesk.db", base / "keyslots.json", base / "backups", url)
+
+    @property
+    def on_server(self) -> bool:
+        return bool(self.url)
+
+
+def load_keyslots(p: OpenPaths) -> KeyslotStore:
+    """The keyslots: the file beside the database, or the table on the server."""
+    if p.on_server:
+        from tipdesk.db.server_keyslots import ServerKeyslotStore
+
+        return ServerKeyslotStore.load_url(p.url)
+    return KeyslotStore.load(p.keyslots)
 
 
 def is_initialised(data_dir: Path | None = None) -> bool:
     p = OpenPaths.of(data_dir)
+    if p.on_server:
+        from tipdesk.db.server_keyslots import server_initialised
+
+        return server_initialised(p.url)
     return p.keyslots.exists() and p.database.exists()
 
 
@@ -109,6 +135,14 @@ def unlock_key(store: KeyslotStore, username: str, password: str, now: dt.dateti
 
 
 def open_engine(p: OpenPaths, key: bytes) -> Engine:
+    if p.on_server:
+        engine = postgres_engine(p.url, key)
+        try:
+            migrate.upgrade(engine)  # a server's backups are the server's (pg_dump); no file copy here
+        except Exception:
+            engine.dispose()
+            raise
+        return engine
     if not p.database.exists():
         raise StorageError(_("The database file is missing from {path}.").format(path=p.data_dir), "db_missing")
     engine = sqlcipher_engine(p.database, key)
@@ -124,13 +158,13 @@ def open_desk(username: str, password: str, *, data_dir: Path | None = None, clo
     """Log in: unwrap the key, open and migrate the database, audit the login."""
     clock = clock or SystemClock()
     p = OpenPaths.of(data_dir)
-    store = KeyslotStore.load(p.keyslots)
+    store = load_keyslots(p)
     now = clock.now()
     key = unlock_key(store, username, password, now)
     engine = open_engine(p, key)
     try:
         actor = _login_actor(engine, store, username, now)
-        desk = Desk(engine, actor, data_dir=p.data_dir, db_key=key, clock=clock)
+        desk = Desk(engine, actor, data_dir=p.data_dir, db_key=key, clock=clock, db_url=p.url)
         _record_login(desk, store, username)
     except Exception:
         engine.dispose()
@@ -175,7 +209,7 @@ def _record_login(desk: Desk, store: KeyslotStore, username: str) -> None:
 
 def verify_password(desk: Desk, password: str) -> bool:
     """Re-check the acting user's password (idle unlock); failures count toward the back-off."""
-    store = KeyslotStore.load(OpenPaths.of(desk.data_dir).keyslots)
+    store = load_keyslots(OpenPaths.of(desk.data_dir, url=desk.db_url))
     try:
         unlock_key(store, desk.actor.username, password, desk.now())
     except WrongPassword:
@@ -202,7 +236,7 @@ def recover(recovery_code: str, username: str, new_password: str, *, data_dir: P
     clock = clock or SystemClock()
     check_password_strength(new_password)
     p = OpenPaths.of(data_dir)
-    store = KeyslotStore.load(p.keyslots)
+    store = load_keyslots(p)
     now = clock.now()
     wait = _remaining_wait(store, RECOVERY_SLOT, now)
     if wait > 0:
@@ -218,7 +252,7 @@ def recover(recovery_code: str, username: str, new_password: str, *, data_dir: P
             if user is None:
                 raise UserError(_("There is no user named {name}.").format(name=username), "no_such_user")
             actor = Actor(user.id, user.username, Role(user.role), user.full_name)
-        desk = Desk(engine, actor, data_dir=p.data_dir, db_key=key, clock=clock)
+        desk = Desk(engine, actor, data_dir=p.data_dir, db_key=key, clock=clock, db_url=p.url)
         new_code = new_recovery_code()
         store.add(user_slot_id(username), new_password, key)
         store.add(RECOVERY_SLOT, new_code, key)

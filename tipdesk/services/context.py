@@ -56,9 +56,10 @@ class InstallationInfo:
 class Desk:
     def __init__(
         self, engine: Engine, actor: Actor, *, data_dir: Path, db_key: bytes, clock: Clock | None = None,
-        events: EventBus | None = None,
+        events: EventBus | None = None, db_url: str = "",
     ) -> None:
         self.engine = engine
+        self.db_url = db_url  # "" for the SQLCipher file in data_dir; else the server's address
         self.actor = actor
         self.data_dir = data_dir
         self._db_key = db_key

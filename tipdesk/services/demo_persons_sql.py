@@ -63,4 +63,6 @@ def large_cache(session: Session, count: int) -> None:
     Connection-level; the engine's pool keeps the connection, which only makes later work faster.
     """
     kib = min(512 * 1024, max(16 * 1024, count * 4))
+    if session.connection().dialect.name != "sqlite":
+        return
     session.connection().exec_driver_sql(f"PRAGMA cache_size = -{kib}")

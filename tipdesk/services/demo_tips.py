@@ -274,6 +274,9 @@ def fold_by_word(value: str) -> str:
 def _big_cache(session: Session) -> Iterator[None]:
     """A large page cache while the bulk insert runs: the indexes stay in memory instead of re-decrypting."""
     conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:

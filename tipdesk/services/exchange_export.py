@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tipdesk.db.models.core import ChangeCounter
+from tipdesk.db.models.base import current_change_seq
 from tipdesk.db.models.exchange import OutBatch, OutItem
 from tipdesk.domain.roles import Perm, Profile
 from tipdesk.events import Changes
@@ -176,7 +176,7 @@ class _Exporter:
         self.key: ed25519.Ed25519PrivateKey = signing_key(session)
         self.recipient = xkeys.b64decode(self.trust.province_enc_pub)
         self.mark_from = self.state.mark
-        self.mark_to = session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) or 0
+        self.mark_to = current_change_seq(session.connection())
         self.audit = desk.audit.head(session)
         self.budget = min(limits.max_batch_bytes, limits.max_total_bytes) - _FIXED_OVERHEAD
         self.max_files = limits.max_entries - 2

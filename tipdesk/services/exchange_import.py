@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tipdesk.db.models.exchange import ImportLog, Peer, Quarantine
@@ -96,6 +96,8 @@ class ImportService:
         self.desk.require(Perm.EXCHANGE)
         require_profile(self.desk, Profile.PROVINCE)
         run = _Run(self, dry_run if collect is None else collect, progress, cancelled)
+        if self.desk.engine.dialect.name != "sqlite" and not dry_run:
+            return self._import_concurrently(run, sources, receipts_dir, cancelled)
         try:
             with bulk_memory(), self.desk.write() as session:
                 bulk_cache(session.connection())
@@ -112,6 +114,32 @@ class ImportService:
         if receipts_dir is not None:
             write_receipts(run.outcomes, receipts_dir)
         return ImportReport(run.outcomes)
+
+    def _import_concurrently(self, run: _Run, sources: Sequence[BatchSource], receipts_dir: Path | None,
+                             cancelled: Callable[[], bool] | None) -> ImportReport:
+        """A server database shared by several importers: one transaction per file, each holding the
+        sender's advisory lock (``_Run.one``), so batches of different communes import in parallel and
+        those of one commune in turn; a file another importer has just committed is then a duplicate with
+        the very same receipt. A cancel keeps the files already committed and stops before the next."""
+        cancelled_run = False
+        with bulk_memory():
+            for source in order_sources(sources):
+                if cancelled is not None and cancelled():
+                    cancelled_run = True
+                    break
+                run.memory = RunMemory()  # what one transaction learnt is not valid in the next
+                try:
+                    with self.desk.write() as session:
+                        run.outcomes.append(run.one(session, source))
+                except ImportCancelled:
+                    cancelled_run = True
+                    break
+        kinds = {name for o in run.outcomes for name in o.counts} | {name for o in run.outcomes for name in o.released}
+        if run.outcomes:
+            self.desk.events.publish(Changes.of(CHANGES, *kinds))
+        if receipts_dir is not None:
+            write_receipts(run.outcomes, receipts_dir)
+        return ImportReport(run.outcomes, cancelled=cancelled_run)
 
     def import_bytes(self, data: bytes, name: str = "batch.tdb", **kwargs: object) -> FileOutcome:
         return self.import_sources([bytes_source(name, data)], **kwargs).outcomes[0]  # type: ignore[arg-type]
@@ -148,6 +176,14 @@ class ImportService:
                 if found is not None:
                     found.released_at = self.desk.now()
         return outcome
+
+
+def lock_sender(session: Session, install_id: str) -> None:
+    """On a server database, one importer at a time per sending installation (until its commit): its
+    batches apply in sequence, and a batch another importer holds is seen as done once it commits.
+    SQLite's ``BEGIN IMMEDIATE`` serialises every writer already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "tipdesk-sender:" + install_id})
 
 
 def _known(session: Session, auth: AuthenticatedBatch) -> ImportLog | None:
@@ -201,6 +237,7 @@ class _Run:
                                       limits=self.service.limits)
         except ImportRejected as exc:
             return self._refused(session, source, None, exc, len(data), batch_sha256(data))
+        lock_sender(session, auth.sender.install_id or auth.header.sender_key_id)
         known = _known(session, auth)
         if known is not None:
             if known.sha256 == auth.sha256:

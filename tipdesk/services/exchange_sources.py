@@ -85,6 +85,8 @@ def bulk_cache(conn: Connection) -> None:
     """A larger page cache for this connection while it imports (64 MiB instead of SQLite's 2 MiB):
     fewer pages are decrypted, evicted and re-read while the indexes of a large batch grow. The
     pool's check-in restores the previous size."""
+    if conn.dialect.name != "sqlite":
+        return  # a server sizes its own caches
     record = conn.connection
     if BULK_CACHE_KEY not in record.info:
         record.info[BULK_CACHE_KEY] = conn.exec_driver_sql("PRAGMA cache_size").scalar()

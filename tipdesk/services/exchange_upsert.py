@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from tipdesk.db.models.base import reserve_change_seqs
 from tipdesk.db.models.exchange import Blob, Conflict
+from tipdesk.db.pgshim import open_sealed
 from tipdesk.exchange.canonical import canonical_bytes
 from tipdesk.services.exchange_common import chunks
 from tipdesk.services.exchange_schema import (
@@ -444,7 +445,7 @@ class Applier:
         ).all()
         parsed: list[Incoming] = []
         for _record_id, payload, _install in rows:
-            record = json.loads(payload)
+            record = json.loads(open_sealed(self.conn, payload, "exchange_parked.payload"))
             try:
                 parsed.append(parse_record(rt, record, self._blobs_for(rt, record)))
             except (RecordError, UnknownFields):
@@ -472,6 +473,8 @@ class Applier:
         return found
 
     def _drop_unused_blobs(self) -> None:
+        if self.conn.dialect.name != "sqlite":
+            return  # sealed payloads cannot be searched in SQL; the (sealed) blobs stay until resolved
         self.conn.exec_driver_sql(
             "DELETE FROM exchange_blobs WHERE NOT EXISTS (SELECT 1 FROM exchange_parked p "
             "WHERE instr(p.payload, exchange_blobs.sha256) > 0) AND NOT EXISTS (SELECT 1 FROM exchange_conflicts c "

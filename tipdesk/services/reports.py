@@ -132,6 +132,9 @@ class ReportService:
         """A read session with a larger page cache for the time of the report (restored after)."""
         with self.desk.read() as session:
             conn = session.connection()
+            if conn.dialect.name != "sqlite":
+                yield session
+                return
             before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
             conn.exec_driver_sql(f"PRAGMA cache_size = -{REPORT_CACHE_KIB}")
             try:

@@ -10,10 +10,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.orm import Session
 
-from tipdesk import __version__
+from tipdesk import __version__, paths
 from tipdesk.clock import Clock, SystemClock
+from tipdesk.config import MachineSettings
 from tipdesk.db import migrate
-from tipdesk.db.engine import sqlcipher_engine
+from tipdesk.db.engine import make_engine
 from tipdesk.db.keyslots import (
     RECOVERY_SLOT,
     KeyslotStore,
@@ -71,7 +72,10 @@ def resolve_unit(profile: Profile, unit_code: str) -> tuple[str, str, str]:
 
 def initialise(profile: Profile | str, unit_code: str, admin_username: str, admin_password: str, *,
                admin_full_name: str = "", remote: bool = False, data_dir: Path | None = None,
-               clock: Clock | None = None) -> SetupResult:
+               clock: Clock | None = None, database_url: str | None = None) -> SetupResult:
+    """Create a new installation: in a SQLCipher file in ``data_dir``, or on a PostgreSQL server
+    (``database_url``, else ``--database-url``/``TIPDESK_DATABASE_URL``), which is then remembered in
+    the data directory's settings so that later starts on this machine open it."""
     clock = clock or SystemClock()
     try:
         profile = Profile(profile)
@@ -84,7 +88,10 @@ def initialise(profile: Profile | str, unit_code: str, admin_username: str, admi
         )
     check_password_strength(admin_password)
     code, unit_name, province_code = resolve_unit(profile, unit_code)
-    p = OpenPaths.of(data_dir)
+    p = OpenPaths.of(data_dir, url=database_url if database_url is not None else (paths.database_url() or ""))
+    if p.on_server:
+        return _initialise_server(p, profile, code, unit_name, province_code, username, admin_password,
+                                  admin_full_name, remote, clock)
     if is_initialised(p.data_dir) or p.keyslots.exists() or p.database.exists():
         raise UserError(
             _("A tipdesk database already exists in {path}. Nothing was changed.").format(path=p.data_dir),
@@ -104,11 +111,30 @@ def initialise(profile: Profile | str, unit_code: str, admin_username: str, admi
         raise
 
 
+def _initialise_server(p: OpenPaths, profile: Profile, code: str, unit_name: str, province_code: str,
+                       username: str, password: str, full_name: str, remote: bool, clock: Clock) -> SetupResult:
+    from tipdesk.db.server_keyslots import server_initialised
+
+    if server_initialised(p.url):
+        raise UserError(_("A tipdesk database already exists on this database server. Nothing was changed."),
+                        "already_initialised")
+    try:
+        p.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(p.data_dir, 0o700)
+    except OSError as exc:
+        raise disk_error(exc) from exc
+    result = _create(p, profile, code, unit_name, province_code, username, password, full_name, remote, clock)
+    settings = MachineSettings.load(p.data_dir / "settings.json")
+    settings.database_url = p.url
+    settings.save(p.data_dir / "settings.json")
+    return result
+
+
 def _create(p: OpenPaths, profile: Profile, code: str, unit_name: str, province_code: str, username: str,
             password: str, full_name: str, remote: bool, clock: Clock) -> SetupResult:
     db_key = new_database_key()
     recovery_code = new_recovery_code()
-    engine = sqlcipher_engine(p.database, db_key)
+    engine = make_engine(p.url or p.database, db_key)
     try:
         migrate.upgrade(engine)
         now = clock.now()
@@ -128,16 +154,22 @@ def _create(p: OpenPaths, profile: Profile, code: str, unit_name: str, province_
             session.flush()
             install_id, admin_id = inst.id, admin.id
         desk = Desk(engine, Actor(admin_id, username, admin_role(profile), full_name), data_dir=p.data_dir,
-                    db_key=db_key, clock=clock)
+                    db_key=db_key, clock=clock, db_url=p.url)
         with desk.write() as session:
             audit = AuditService(desk)
             audit.append(session, "setup", "installation", install_id,
                          {"profile": profile.value, "unit": code, "version": __version__})
             audit.append(session, "user_create", "user", username, {"role": admin_role(profile).value})
-        store = KeyslotStore(p.keyslots)
+        store = KeyslotStore(p.keyslots) if not p.on_server else _server_store(p.url)
         store.add(user_slot_id(username), password, db_key)
         store.add(RECOVERY_SLOT, recovery_code, db_key)
         store.save()
     finally:
         engine.dispose()
     return SetupResult(install_id, code, unit_name, profile, username, recovery_code, fingerprint(sign_pub))
+
+
+def _server_store(url: str) -> KeyslotStore:
+    from tipdesk.db.server_keyslots import ServerKeyslotStore
+
+    return ServerKeyslotStore(path=Path("keyslots@server"), url=url)

@@ -15,7 +15,13 @@ from tipdesk.domain.roles import Perm, Role, roles_for
 from tipdesk.errors import NotFound, UserError, ValidationError
 from tipdesk.events import Changes
 from tipdesk.i18n import _
-from tipdesk.services.auth import OpenPaths, WrongPassword, backoff_seconds, check_password_strength
+from tipdesk.services.auth import (
+    OpenPaths,
+    WrongPassword,
+    backoff_seconds,
+    check_password_strength,
+    load_keyslots,
+)
 
 if TYPE_CHECKING:
     from tipdesk.services.context import Desk
@@ -41,7 +47,7 @@ class UserService:
         self.desk = desk
 
     def _store(self) -> KeyslotStore:
-        return KeyslotStore.load(OpenPaths.of(self.desk.data_dir).keyslots)
+        return load_keyslots(OpenPaths.of(self.desk.data_dir, url=self.desk.db_url))
 
     def list(self) -> list[UserView]:
         self.desk.require(Perm.USERS_MANAGE)

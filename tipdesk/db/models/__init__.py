@@ -1,12 +1,13 @@
 """All mapped tables. Import this package so that ``Base.metadata`` knows every table."""
 
 from tipdesk.db.models.base import Base, TravellingMixin, UTCDateTime, new_uuid, utcnow
-from tipdesk.db.models.core import AuditEntry, Installation, InstallKey, Setting, User
+from tipdesk.db.models.core import AuditEntry, EditLease, Installation, InstallKey, Setting, User
 
 __all__ = [
     "AuditEntry",
     "ChangeCounter",
     "DocCounter",
+    "EditLease",
     "Base",
     "InstallKey",
     "Installation",

@@ -92,6 +92,8 @@ def reserve_change_seqs(conn: Connection, count: int) -> int:
 
     The one place that advances ``change_counter``: the flush hook, bulk demo inserts and imports all use it.
     """
+    if conn.dialect.name == "postgresql":
+        return _reserve_on_server(conn, count)
     row = conn.execute(
         text("UPDATE change_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": count}
     ).first()
@@ -99,3 +101,29 @@ def reserve_change_seqs(conn: Connection, count: int) -> int:
         conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, :n)"), {"n": count})
         return 1
     return int(row[0]) - count + 1
+
+
+CHANGE_SEQ_LOCK = 0x7D_A0_C5_E9  # advisory lock id guarding block reservations on PostgreSQL
+
+
+def _reserve_on_server(conn: Connection, count: int) -> int:
+    """PostgreSQL: numbers come from the sequence ``tipdesk_change_seq`` (revision 0006), not from a row
+    that every writer would lock until its commit. A short session-level advisory lock makes the block
+    of ``count`` numbers consecutive; a sequence is not transactional, so a rolled-back transaction
+    leaves a gap, which is harmless (the numbers only need to grow)."""
+    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": CHANGE_SEQ_LOCK})
+    try:
+        first = int(conn.execute(text("SELECT nextval('tipdesk_change_seq')")).scalar_one())
+        if count > 1:
+            conn.execute(text("SELECT setval('tipdesk_change_seq', :v)"), {"v": first + count - 1})
+    finally:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": CHANGE_SEQ_LOCK})
+    return first
+
+
+def current_change_seq(conn: Connection) -> int:
+    """The newest local change number handed out so far."""
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(text("SELECT last_value, is_called FROM tipdesk_change_seq")).one()
+        return int(row[0]) if row[1] else int(row[0]) - 1
+    return int(conn.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar() or 0)

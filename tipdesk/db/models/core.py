@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tipdesk.db.fieldcrypt import Sealed
 from tipdesk.db.models.base import Base, TravellingMixin, UTCDateTime, new_uuid, utcnow
 
 
@@ -68,6 +69,20 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+class EditLease(Base):
+    """Who is editing a record right now, so other workstations can say so (never exchanged)."""
+
+    __tablename__ = "edit_leases"
+
+    record_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    user_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    workstation: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
 class AuditEntry(Base):
     """Append-only, hash-chained log. Triggers refuse UPDATE and DELETE."""
 
@@ -97,6 +112,6 @@ class InstallKey(Base):
     key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # sign | encrypt | receipt
     public_key: Mapped[str] = mapped_column(String(88), nullable=False)
-    private_key: Mapped[str] = mapped_column(String(88), nullable=False)
+    private_key: Mapped[str] = mapped_column(Sealed(88, column="install_keys.private_key"), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)

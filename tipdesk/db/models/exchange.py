@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tipdesk.db.fieldcrypt import Sealed, SealedBytes
 from tipdesk.db.models.base import Base, UTCDateTime, new_uuid, utcnow
 
 
@@ -222,7 +223,7 @@ class Conflict(Base):
     reason: Mapped[str] = mapped_column(String(16), nullable=False)  # same_version | origin | constraint
     install_id: Mapped[str] = mapped_column(String(64), nullable=False)
     batch_id: Mapped[str] = mapped_column(String(36), nullable=False)
-    incoming: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON of the record
+    incoming: Mapped[str] = mapped_column(Sealed(column="exchange_conflicts.incoming"), nullable=False)  # JSON
     incoming_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -241,7 +242,7 @@ class Parked(Base):
     install_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     batch_id: Mapped[str] = mapped_column(String(36), nullable=False)
     waiting_for: Mapped[str] = mapped_column(String(80), nullable=False)  # "<table>:<id>"
-    payload: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON of the record
+    payload: Mapped[str] = mapped_column(Sealed(column="exchange_parked.payload"), nullable=False)  # JSON
     parked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
@@ -251,7 +252,7 @@ class Blob(Base):
     __tablename__ = "exchange_blobs"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    data: Mapped[bytes] = mapped_column(SealedBytes("exchange_blobs.data"), nullable=False)
 
 
 class Annotation(Base):
@@ -264,7 +265,7 @@ class Annotation(Base):
     record_type: Mapped[str] = mapped_column(String(40), nullable=False)
     record_id: Mapped[str] = mapped_column(String(36), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # note | follow_up | link
-    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    text: Mapped[str] = mapped_column(Sealed(column="exchange_annotations.text"), nullable=False, default="")
     due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     link_type: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     link_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")

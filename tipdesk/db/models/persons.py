@@ -25,13 +25,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tipdesk.db.fieldcrypt import EQUAL, TOKENS, Sealed, SealedBytes
 from tipdesk.db.models.base import Base, TravellingMixin, UTCDateTime
 
 # ``next_due_at`` of a person without any open deadline: sorts after every real deadline, never overdue.
@@ -56,17 +56,17 @@ class Person(TravellingMixin, Base):
     received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     intake: Mapped[str] = mapped_column(String(24), nullable=False, default="other")
     # identity (masked for roles without access)
-    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    other_names: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    id_number: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    full_name: Mapped[str] = mapped_column(Sealed(200, column="persons.full_name"), nullable=False)
+    other_names: Mapped[str] = mapped_column(Sealed(300, column="persons.other_names"), nullable=False, default="")
+    id_number: Mapped[str] = mapped_column(Sealed(16, mode=EQUAL, column="persons.id_number"), nullable=False, default="")
     address_unit_code: Mapped[str] = mapped_column(String(8), nullable=False, default="")
-    address_detail: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    address_old: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    phone: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    guardian_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    guardian_relation: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    guardian_contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    address_detail: Mapped[str] = mapped_column(Sealed(300, column="persons.address_detail"), nullable=False, default="")
+    address_old: Mapped[str] = mapped_column(Sealed(300, column="persons.address_old"), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(Sealed(64, column="persons.phone"), nullable=False, default="")
+    guardian_name: Mapped[str] = mapped_column(Sealed(200, column="persons.guardian_name"), nullable=False, default="")
+    guardian_relation: Mapped[str] = mapped_column(Sealed(100, column="persons.guardian_relation"), nullable=False, default="")
+    guardian_contact: Mapped[str] = mapped_column(Sealed(200, column="persons.guardian_contact"), nullable=False, default="")
+    photo: Mapped[bytes | None] = mapped_column(SealedBytes("persons.photo"), nullable=True, deferred=True)
     # particulars
     sex: Mapped[str] = mapped_column(String(16), nullable=False)
     birth_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -100,10 +100,10 @@ class Person(TravellingMixin, Base):
     confidentiality: Mapped[str] = mapped_column(String(16), nullable=False, default="high")
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # denormalised, maintained by the service
-    name_key: Mapped[str] = mapped_column(String(260), nullable=False, default="")
-    name_sort: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    name_key: Mapped[str] = mapped_column(Sealed(260, mode=EQUAL, column="persons.name_key"), nullable=False, default="")
+    name_sort: Mapped[str] = mapped_column(Sealed(200, column="persons.name_sort"), nullable=False, default="")
     search_public: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    search_full: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    search_full: Mapped[str] = mapped_column(Sealed(mode=TOKENS, column="persons.search_full"), nullable=False, default="")
     next_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=NO_DUE)
     next_due_rule: Mapped[str] = mapped_column(String(64), nullable=False, default="")
 

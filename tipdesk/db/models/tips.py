@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tipdesk.db.fieldcrypt import TOKENS, Sealed, SealedBytes
 from tipdesk.db.models.base import Base, TravellingMixin, UTCDateTime
 
 # ``next_due_at`` of a tip without any open deadline: sorts after every real deadline, never overdue.
@@ -40,10 +41,10 @@ class Tip(TravellingMixin, Base):
     officer_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("users.id"), nullable=True)
     officer_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     reporter_kind: Mapped[str] = mapped_column(String(16), nullable=False, default="person")
-    reporter_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    reporter_contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    reporter_address: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    reporter_id_number: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    reporter_name: Mapped[str] = mapped_column(Sealed(200, column="tips.reporter_name"), nullable=False, default="")
+    reporter_contact: Mapped[str] = mapped_column(Sealed(200, column="tips.reporter_contact"), nullable=False, default="")
+    reporter_address: Mapped[str] = mapped_column(Sealed(300, column="tips.reporter_address"), nullable=False, default="")
+    reporter_id_number: Mapped[str] = mapped_column(Sealed(32, column="tips.reporter_id_number"), nullable=False, default="")
     reporter_secret: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     account: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -63,7 +64,7 @@ class Tip(TravellingMixin, Base):
     decision_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decision_ref: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     printed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    search_text: Mapped[str] = mapped_column(Sealed(mode=TOKENS, column="tips.search_text"), nullable=False, default="")
 
 
 class TipEvent(TravellingMixin, Base):
@@ -111,4 +112,4 @@ class TipAttachment(TravellingMixin, Base):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     description: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     added_by: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    data: Mapped[bytes] = mapped_column(SealedBytes("tip_attachments.data"), nullable=False)

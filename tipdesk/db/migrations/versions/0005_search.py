@@ -53,6 +53,8 @@ def drop_statements(fts: str) -> list[str]:
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL searches word tokens with trigram indexes (revision 0006)
     for fts, table, column in INDEXES:
         for statement in create_statements(fts, table, column):
             op.execute(statement)
@@ -60,6 +62,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
     for fts, _table, _column in INDEXES:
         for statement in drop_statements(fts):
             op.execute(statement)
