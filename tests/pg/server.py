@@ -62,6 +62,13 @@ class PgServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def copy_database(self, source: str, name: str) -> str:
+        """A copy of ``source`` (no connection may be open on it); returns the copy's URL."""
+        with self._admin() as conn:  # type: ignore[attr-defined]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        return self.url(name)
+
     def drop_database(self, name: str) -> None:
         with self._admin() as conn:  # type: ignore[attr-defined]
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

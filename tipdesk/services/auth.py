@@ -154,10 +154,11 @@ def open_engine(p: OpenPaths, key: bytes) -> Engine:
     return engine
 
 
-def open_desk(username: str, password: str, *, data_dir: Path | None = None, clock: Clock | None = None) -> Desk:
+def open_desk(username: str, password: str, *, data_dir: Path | None = None, clock: Clock | None = None,
+              database_url: str | None = None) -> Desk:
     """Log in: unwrap the key, open and migrate the database, audit the login."""
     clock = clock or SystemClock()
-    p = OpenPaths.of(data_dir)
+    p = OpenPaths.of(data_dir, url=database_url)
     store = load_keyslots(p)
     now = clock.now()
     key = unlock_key(store, username, password, now)
