@@ -35,24 +35,22 @@ _JSON_CODES = {
 
 
 def _split_lines(chunks: Iterable[bytes], max_line: int, hasher: Any) -> tuple[list[bytes], int]:
-    """Hash ``chunks`` and cut them at ``\\n``; FIELD_TOO_LARGE as soon as a line is too long."""
+    """Hash ``chunks`` and cut them at ``\\n``; FIELD_TOO_LARGE as soon as a line is too long.
+
+    Each chunk is split at once (``bytes.split`` in C); the unfinished last piece is carried into the
+    next chunk. Every line, including the carried piece, is measured after each chunk, so at most one
+    chunk more than ``max_line`` is ever held for a line."""
     lines: list[bytes] = []
-    partial = bytearray()
+    partial = b""
     size = 0
     for chunk in chunks:
         hasher.update(chunk)
         size += len(chunk)
-        start = 0
-        while (newline := chunk.find(b"\n", start)) >= 0:
-            partial += chunk[start:newline]
-            if len(partial) > max_line:
-                raise reject(Reject.FIELD_TOO_LARGE)
-            lines.append(bytes(partial))
-            partial.clear()
-            start = newline + 1
-        partial += chunk[start:]
-        if len(partial) > max_line:
+        pieces = (partial + chunk if partial else bytes(chunk)).split(b"\n")
+        partial = pieces.pop()
+        if len(partial) > max_line or (pieces and max(map(len, pieces)) > max_line):
             raise reject(Reject.FIELD_TOO_LARGE)
+        lines += pieces
     if partial:
         raise reject(Reject.BAD_JSON)  # last line not terminated: truncated file
     return lines, size
@@ -122,12 +120,23 @@ def parse_line(line: bytes, limits: Limits) -> dict[str, Any]:
 def parse_records(
     lines: Mapping[str, list[bytes]], manifest: Manifest, limits: Limits
 ) -> dict[str, list[dict[str, Any]]]:
-    """Step 8: parse every line; the count per type must equal the manifest's."""
+    """Step 8: parse every line (the checks of ``parse_line``); the count per type must equal the manifest's."""
+    max_bytes, max_depth, max_chars = limits.max_line_bytes, limits.max_depth, limits.max_string_chars
     records: dict[str, list[dict[str, Any]]] = {}
     for record_type, raw_lines in lines.items():
         if len(raw_lines) != manifest.counts.get(record_type):
             raise reject(Reject.COUNT_MISMATCH)
-        records[record_type] = [parse_line(line, limits) for line in raw_lines]
+        parsed: list[dict[str, Any]] = []
+        append = parsed.append
+        try:  # one try around the loop, and positional arguments: this runs once per record
+            for line in raw_lines:
+                value = strict_loads(line, max_bytes, max_depth, max_chars)
+                if type(value) is not dict:
+                    raise reject(Reject.BAD_RECORD)
+                append(value)
+        except StrictJSONError as exc:
+            raise reject(_JSON_CODES.get(exc.code, Reject.BAD_JSON)) from exc
+        records[record_type] = parsed
     return records
 
 

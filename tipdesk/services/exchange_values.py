@@ -66,12 +66,19 @@ def _int_converter(name: str, nullable: bool) -> Converter:
 
 
 def _bool_converter(name: str, nullable: bool, proc: Callable[[Any], Any] | None) -> Converter:
+    stored_true = proc(True) if proc is not None else True
+    stored_false = proc(False) if proc is not None else False
+
     def conv(value: Any) -> Any:
-        if _check_null(value, nullable, name):
+        if value is True:  # ``is``: only the bools themselves, never 1 or 0
+            return stored_true
+        if value is False:
+            return stored_false
+        if value is None and nullable:
             return None
-        if type(value) is not bool:
-            raise RecordError(f"{name}: true or false expected")
-        return proc(value) if proc is not None else value
+        if value is None:
+            raise RecordError(f"{name} may not be null")
+        raise RecordError(f"{name}: true or false expected")
 
     return conv
 
