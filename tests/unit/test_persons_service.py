@@ -115,7 +115,7 @@ def test_update_checks_the_version_and_audits_changed_field_names(sw: Any, admin
     assert updated.phone == "0987 654 321" and updated.version == view.version + 1
     with pytest.raises(UserError) as err:
         svc.update(view.id, draft(phone="0911 111 111"), expected_version=view.version)
-    assert err.value.code == "stale_version"
+    assert err.value.code == "stale"
     rows = [r for r in admin_desk.audit.browse(action="update") if r.entity_id == view.id]
     assert rows[0].detail == {"fields": ["phone"]}
 

@@ -199,7 +199,7 @@ def test_stale_update_is_refused(tips: TipService, clock: FixedClock) -> None:
     tips.update(view.id, tip_input(clock, summary="Lần sửa thứ nhất"), expected_version=view.version)
     with pytest.raises(UserError) as err:
         tips.update(view.id, tip_input(clock, summary="Lần sửa thứ hai"), expected_version=view.version)
-    assert err.value.code == "stale_version"
+    assert err.value.code == "stale"
     assert tips.get(view.id).summary == "Lần sửa thứ nhất"
 
 

@@ -33,6 +33,7 @@ from tipdesk.events import Changes
 from tipdesk.i18n import _
 from tipdesk.services import persons_dupes as dupes
 from tipdesk.services import persons_query as q
+from tipdesk.services.leases import check_version
 from tipdesk.services.numbering import next_number
 from tipdesk.services.paging import Page, PageRequest
 from tipdesk.services.persons_access import audit_identity, reading, sees_all, visible_ids
@@ -206,13 +207,17 @@ class PersonService:
 
     def update(self, ref: str, draft: PersonDraft, *, expected_version: int | None = None,
                decisions: Mapping[str, MatchDecision | str] | None = None) -> SaveResult:
-        """Change a person's particulars; the version guards against a concurrent edit."""
+        """Change a person's particulars.
+
+        ``expected_version`` is the version the form loaded: if the record changed since, ``StaleRecord`` names
+        who changed it and nothing is written.
+        """
         self.desk.require(Perm.PERSON_EDIT)
         values, warnings = clean_draft(draft, self.today())
         decided = dupes.parse_decisions(decisions)
         with self.desk.write(Changes.of(CHANGES)) as session:
-            p = get_person(session, ref)
-            self._check_version(p, expected_version)
+            p = get_person(session, ref, lock=True)
+            check_version(session, p, "person", expected_version)
             if values["received_on"] != p.received_on:
                 self._check_received(session, p, values["received_on"])
             found = self._new_candidates(session, p, values)
@@ -227,12 +232,6 @@ class PersonService:
             dupes.store_decisions(self.desk, session, p.id, decided, {c.id for c, _r in found})
             view = self._view(session, p, "update")
         return SaveResult(view, tuple(warnings))
-
-    @staticmethod
-    def _check_version(p: Person, expected: int | None) -> None:
-        if expected is not None and p.version != expected:
-            raise UserError(_("This record was changed by someone else in the meantime. Reopen it and "
-                              "make your change again."), "stale_version")
 
     def _check_received(self, session: Session, p: Person, received: dt.date) -> None:
         first = session.scalar(select(SupportEntry.given_on).where(SupportEntry.person_id == p.id)

@@ -21,12 +21,13 @@ def pseudonym_for(unit_code: str, year: int, number: int) -> str:
     return f"P-{unit_code}-{year % 100:02d}-{number:04d}"
 
 
-def get_person(session: Session, ref: str) -> Person:
-    """A person by id or pseudonym (any case)."""
+def get_person(session: Session, ref: str, *, lock: bool = False) -> Person:
+    """A person by id or pseudonym (any case); ``lock`` (for an update) takes its row lock on PostgreSQL."""
     ref = ref.strip()
-    found = session.get(Person, ref) if len(ref) == UUID_LENGTH else None
+    found = session.get(Person, ref, with_for_update=lock or None) if len(ref) == UUID_LENGTH else None
     if found is None:
-        found = session.scalars(select(Person).where(Person.pseudonym == ref.upper())).one_or_none()
+        stmt = select(Person).where(Person.pseudonym == ref.upper())
+        found = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
     if found is None:
         raise NotFound(_("There is no person with the code “{ref}”.").format(ref=ref))
     return found

@@ -29,6 +29,7 @@ from tipdesk.events import Changes
 from tipdesk.i18n import _
 from tipdesk.services import tips_query as q
 from tipdesk.services import tips_store as store
+from tipdesk.services.leases import check_version
 from tipdesk.services.numbering import next_number, reserve_number
 from tipdesk.services.paging import Page, PageRequest
 from tipdesk.services.tips_deadlines import rules_for
@@ -209,11 +210,15 @@ class TipService:
         session.flush()
         return event
 
-    def record_event(self, tip_id: str, event: TipEventInput) -> TipView:
-        """Record one workflow step or verification activity (dated, with its officer)."""
+    def record_event(self, tip_id: str, event: TipEventInput, *, expected_version: int | None = None) -> TipView:
+        """Record one workflow step or verification activity (dated, with its officer).
+
+        With ``expected_version`` (the version the user saw), a tip changed meanwhile raises ``StaleRecord``.
+        """
         self.desk.require(Perm.TIP_EDIT)
         with self.desk.write(Changes.of(CHANGES, ids=(tip_id,))) as session:
-            tip = store.get_tip(session, tip_id)
+            tip = store.get_tip(session, tip_id, lock=True)
+            check_version(session, tip, "tip", expected_version)
             self.record_in(session, tip, event)
             return self._view(session, tip)
 
@@ -242,14 +247,16 @@ class TipService:
         return last
 
     def update(self, tip_id: str, data: TipInput, *, expected_version: int | None = None) -> TipView:
-        """Correct a tip's particulars. The register number only follows a change of year before printing."""
+        """Correct a tip's particulars. The register number only follows a change of year before printing.
+
+        ``expected_version`` is the version the form loaded: if the tip changed since, ``StaleRecord`` names who
+        changed it and nothing is written.
+        """
         self.desk.require(Perm.TIP_EDIT)
         now = self.desk.now()
         with self.desk.write(Changes.of(CHANGES, ids=(tip_id,))) as session:
-            tip = store.get_tip(session, tip_id)
-            if expected_version is not None and tip.version != expected_version:
-                raise UserError(_("Someone else changed this tip meanwhile; reopen it and make your change again."),
-                                "stale_version")
+            tip = store.get_tip(session, tip_id, lock=True)
+            check_version(session, tip, "tip", expected_version)
             clean = clean_tip(data, now, tip.officer_name)
             values = dict(clean.values)
             if tip.reporter_secret and not self.reveal:  # cannot see it, so cannot change or unmask it

@@ -31,8 +31,9 @@ from tipdesk.services.tips_types import (
 STATUS_EVENTS = frozenset({TipEventKind.TRANSFERRED, TipEventKind.TRANSFERRED_OTHER})
 
 
-def get_tip(session: Session, tip_id: str) -> Tip:
-    tip = session.get(Tip, tip_id)
+def get_tip(session: Session, tip_id: str, *, lock: bool = False) -> Tip:
+    """A tip by id; ``lock`` (for an update) takes its row lock on PostgreSQL so version checks serialise."""
+    tip = session.get(Tip, tip_id, with_for_update=lock or None)
     if tip is None:
         raise NotFound(_("There is no tip with the id {id}.").format(id=tip_id), code="tip_not_found")
     return tip

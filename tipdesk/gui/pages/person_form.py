@@ -35,10 +35,12 @@ from tipdesk.domain.persons import Sex, trafficking_forms
 from tipdesk.errors import UserError, ValidationError
 from tipdesk.gui import common
 from tipdesk.gui.pages import PageContext
+from tipdesk.gui.pages.edit_lease import EditGuard
 from tipdesk.gui.pages.person_common import DateLine, date_edit, date_of, parse_birth, today_of, unit_items
 from tipdesk.gui.pages.person_dupes import DuplicatesDialog
 from tipdesk.gui.unit_picker import SearchCombo
 from tipdesk.i18n import _
+from tipdesk.services.leases import PERSON, StaleRecord
 from tipdesk.services.persons import PersonService
 from tipdesk.services.persons_types import (
     Confidentiality,
@@ -84,6 +86,8 @@ class PersonFormDialog(QDialog):
         self._pending: list[str] = []  # fields added since the last tab was made
         self._build()
         self._fill(person)
+        if self.guard is not None:
+            self.guard.start()
 
     # -- construction -------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -102,7 +106,12 @@ class PersonFormDialog(QDialog):
             QShortcut(QKeySequence(keys), self, self.save)
         QShortcut(QKeySequence("Ctrl+PgDown"), self, lambda: self._step_tab(1))
         QShortcut(QKeySequence("Ctrl+PgUp"), self, lambda: self._step_tab(-1))
+        self.guard = EditGuard(self.ctx, PERSON, self.person.id, self) if self.person else None
+        if self.guard is not None:
+            self.guard.reload_requested.connect(self.reload)
         layout = QVBoxLayout(self)
+        if self.guard is not None:
+            layout.addWidget(self.guard)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
@@ -393,6 +402,11 @@ class PersonFormDialog(QDialog):
         if not isinstance(exc, UserError):
             self.message.clear_message()
             raise exc
+        if isinstance(exc, StaleRecord) and self.guard is not None:
+            self.message.clear_message()
+            self.guard.show_stale(exc.message)
+            self.guard.reload_button.setFocus()
+            return
         self.message.set_error(exc.message)
         if isinstance(exc, ValidationError):
             name = next(iter(exc.fields), "")
@@ -400,3 +414,26 @@ class PersonFormDialog(QDialog):
             if widget is not None:
                 self.tabs.setCurrentIndex(self.field_tab.get(name, self.tabs.currentIndex()))
                 widget.setFocus()
+
+    # -- several users ---------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load the record as it is saved now (after "changed by X meanwhile"); the typed changes are dropped."""
+        if self.person is None:
+            return
+        person_id = self.person.id
+        self.message.set_hint(_("Loading…"))
+        self.ctx.tasks.run_db(lambda: self.service.get(person_id), self._reloaded, self._failed)
+
+    def _reloaded(self, view: PersonView) -> None:
+        self.person = view
+        self.setWindowTitle(_("Correct the record {code}").format(code=view.pseudonym))
+        self._fill(view)
+        if self.guard is not None:
+            self.guard.clear_stale()
+        self.message.set_ok(_("This is the record as saved now. Make your change again, then save."))
+
+    def done(self, result: int) -> None:
+        """Closing the form (saved, cancelled or closed) gives the edit lease back."""
+        if self.guard is not None:
+            self.guard.stop()
+        super().done(result)

@@ -33,8 +33,10 @@ from tipdesk.domain.tips import Channel, SourceType
 from tipdesk.errors import UserError, ValidationError
 from tipdesk.gui import common
 from tipdesk.gui.pages import PageContext
+from tipdesk.gui.pages.edit_lease import EditGuard
 from tipdesk.gui.unit_picker import SearchCombo
 from tipdesk.i18n import _
+from tipdesk.services.leases import TIP, StaleRecord
 from tipdesk.services.tips import TipService
 from tipdesk.services.tips_types import ReporterKind, TipInput, TipView
 
@@ -74,6 +76,8 @@ class TipFormDialog(QDialog):
         self._build()
         self._fill(tip.as_input() if tip else None)
         self.ctx.tasks.run_db(self.service.officer_names, self._set_officers, lambda _e: None)
+        if self.guard is not None:
+            self.guard.start()
 
     # -- construction -------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -98,7 +102,12 @@ class TipFormDialog(QDialog):
         self.save_button.setAutoDefault(False)
         for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.save)
+        self.guard = EditGuard(self.ctx, TIP, self.tip.id, self) if self.tip else None
+        if self.guard is not None:
+            self.guard.reload_requested.connect(self.reload)
         layout = QVBoxLayout(self)
+        if self.guard is not None:
+            layout.addWidget(self.guard)
         layout.addLayout(columns, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
@@ -292,9 +301,37 @@ class TipFormDialog(QDialog):
         if not isinstance(exc, UserError):
             self.message.clear_message()
             raise exc
+        if isinstance(exc, StaleRecord) and self.guard is not None:
+            self.message.clear_message()
+            self.guard.show_stale(exc.message)
+            self.guard.reload_button.setFocus()
+            return
         self.message.set_error(exc.message)
         if isinstance(exc, ValidationError):
             name = next(iter(exc.fields), "")
             widget = self.fields.get(name)
             if widget is not None:
                 widget.setFocus()
+
+    # -- several users ---------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load the tip as it is saved now (after "changed by X meanwhile"); the typed changes are dropped."""
+        if self.tip is None:
+            return
+        tip_id = self.tip.id
+        self.message.set_hint(_("Loading…"))
+        self.ctx.tasks.run_db(lambda: self.service.get(tip_id), self._reloaded, self._failed)
+
+    def _reloaded(self, view: TipView) -> None:
+        self.tip = view
+        self.setWindowTitle(_("Correct tip {number}").format(number=view.register_label))
+        self._fill(view.as_input())
+        if self.guard is not None:
+            self.guard.clear_stale()
+        self.message.set_ok(_("This is the tip as saved now. Make your change again, then save."))
+
+    def done(self, result: int) -> None:
+        """Closing the form (saved, cancelled or closed) gives the edit lease back."""
+        if self.guard is not None:
+            self.guard.stop()
+        super().done(result)
