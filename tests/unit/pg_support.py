@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import ADMIN_PASSWORD, install
 from tests.unit.exchange_db_support import START, Records
 from tipdesk.clock import FixedClock
+from tipdesk.db.models.persons import Person
+from tipdesk.domain.text import fold
 from tipdesk.services.auth import open_desk
 from tipdesk.services.context import Desk
 from tipdesk.services.exchange import Exchange
@@ -56,10 +58,15 @@ def build_network(root: Path, province: Desk, communes: int, batches_each: int, 
             files: list[Path] = []
             for b in range(batches_each):
                 for i in range(tips_per_batch):
-                    tip = records.tip(summary=f"Tin báo {code}-{b}-{i} về môi giới lao động")
+                    summary = f"Tin báo {code}-{b}-{i} về môi giới lao động"
+                    tip = records.tip(summary=summary, search_text=fold(f"{summary} Nguyễn Thị Hoa"))
                     records.event(tip)
                     if i % 3 == 0:
-                        person = records.person(name=f"Lò Thị Mai {code} {b} {i}")
+                        name = f"Lò Thị Mai {code} {b} {i}"
+                        person = records.person(name=name)
+                        with desk.write() as s:  # the folded columns the persons service keeps
+                            s.execute(update(Person).where(Person.id == person).values(
+                                search_full=fold(name), name_key=fold(name) + " 2004"))
                         records.link(tip, person)
                 result = cx.export.export(root / "usb" / code)
                 assert len(result.paths) == 1, result

@@ -3,7 +3,8 @@
 Populations:
 
 * tips received in the period (``received_at`` in ``[start, upper)``);
-* persons received in the period (``received_on`` between the period's first and last day);
+* persons received in the period (``received_on`` between the period's first and last day; records the
+  province linked as the same person count once: ``persons_xdupes.counted_once``);
 * support entries given in the period (``given_on``);
 * persons whose essential-needs period ran during the period.
 
@@ -36,10 +37,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal, select, type_coerce
-from sqlalchemy import Integer as SqlInteger
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from tipdesk.db import sqlfuncs
 from tipdesk.db.models.exchange import ImportLog
 from tipdesk.db.models.persons import Person, PersonEvent, SupportEntry
 from tipdesk.db.models.tips import Tip, TipEvent, TipForm
@@ -47,6 +48,7 @@ from tipdesk.domain.deadlines import VN_TZ, DeadlineRule
 from tipdesk.domain.persons import PersonEventKind
 from tipdesk.errors import UserError
 from tipdesk.i18n import _
+from tipdesk.services.persons_xdupes import Population, counted_once
 from tipdesk.services.reports_kpi import scan_key, scope_clause
 from tipdesk.services.reports_types import Subject
 
@@ -104,8 +106,14 @@ def tips_in(ctx: Context) -> tuple[ColumnElement[bool], ...]:
 
 
 def persons_in(ctx: Context) -> tuple[ColumnElement[bool], ...]:
-    return (Person.received_on >= ctx.first_day, Person.received_on <= ctx.last_day,
-            *scope_clause(Person.unit_code, ctx.scope))
+    return (*_received(ctx.first_day, ctx.last_day, ctx.scope)(Person),
+            counted_once(Person, _received(ctx.first_day, ctx.last_day, ctx.scope)))
+
+
+def _received(first: dt.date, last: dt.date, scope: Sequence[str] | None) -> Population:
+    """Persons received from ``first`` to ``last`` in ``scope``, over any ``Person`` alias (a person linked as
+    the same as another one in the same population counts once: ``persons_xdupes.counted_once``)."""
+    return lambda p: (p.received_on >= first, p.received_on <= last, *scope_clause(p.unit_code, scope))
 
 
 def _tip_shape(ctx: Context, code: Any, *joins: Join) -> Shape:
@@ -125,17 +133,17 @@ def _status_at_end(ctx: Context) -> Shape:
     Stored times are fixed-width text, so the greatest concatenation is the latest event (ties: the
     one recorded last); one grouped pass, no window function.
     """
-    stamp = type_coerce(TipEvent.occurred_at, String()) + type_coerce(TipEvent.created_at, String())
+    stamp = sqlfuncs.stamp_text(TipEvent.occurred_at) + sqlfuncs.stamp_text(TipEvent.created_at)
     latest = func.max(stamp + literal("|", String()) + TipEvent.status_after)
     last = (select(TipEvent.tip_id, latest.label("last"))
             .where(TipEvent.occurred_at < ctx.upper, TipEvent.tip_id.in_(select(Tip.id).where(*tips_in(ctx))))
             .group_by(TipEvent.tip_id).subquery("status_at_end"))
-    status = func.substr(last.c.last, func.instr(last.c.last, "|") + 1)
+    status = func.substr(last.c.last, sqlfuncs.position_of(last.c.last, literal("|", String())) + 1)
     return _tip_shape(ctx, func.coalesce(status, Tip.status), (last, last.c.tip_id == Tip.id, True))
 
 
 def _julian(value: Any) -> Any:
-    return func.julianday(value)
+    return sqlfuncs.julianday(value)
 
 
 def due_julian(start: Any, rule: DeadlineRule, remote: bool) -> Any:
@@ -157,8 +165,7 @@ def _vn_offset_hours() -> int:
 def _days_due(start: Any, days: Any) -> Any:
     """SQL: the end of the N-th local day after the local day of ``start`` (23:59:59 Vietnam time)."""
     hours = _vn_offset_hours()
-    local_day = func.date(start, f"+{hours} hours")
-    return _julian(func.datetime(local_day, func.printf("+%d days", days + 1), f"-{hours} hours")) - SECOND_DAYS
+    return _julian(sqlfuncs.local_day_end(start, days, literal(hours))) - SECOND_DAYS
 
 
 def _deadline_compliance(ctx: Context) -> Shape:
@@ -191,8 +198,8 @@ def _deadline_compliance(ctx: Context) -> Shape:
 
 def age_expression(received: Any, birth: Any) -> Any:
     """SQL: the AgeGroup code on ``received`` for ``birth`` (a date; NULL = unknown)."""
-    years = (cast(func.strftime("%Y", received), SqlInteger) - cast(func.strftime("%Y", birth), SqlInteger)
-             - case((func.strftime("%m-%d", received) < func.strftime("%m-%d", birth), 1), else_=0))
+    years = (sqlfuncs.year_of(received) - sqlfuncs.year_of(birth)
+             - case((sqlfuncs.month_day(received) < sqlfuncs.month_day(birth), 1), else_=0))
     return case(
         (birth.is_(None), literal("unknown")),
         (birth > received, literal("unknown")),
@@ -295,7 +302,8 @@ def period_counts(session: Session, periods: Sequence[tuple[dt.datetime, dt.date
                   scope: Sequence[str] | None) -> tuple[list[int], list[int]]:
     """Tips and persons received in each period (trend), one statement each."""
     tip_cols = [func.sum(case((and_(Tip.received_at >= a, Tip.received_at < b), 1), else_=0)) for a, b, _, _ in periods]
-    person_cols = [func.sum(case((and_(Person.received_on >= c, Person.received_on <= d), 1), else_=0))
+    person_cols = [func.sum(case((and_(Person.received_on >= c, Person.received_on <= d,
+                                       counted_once(Person, _received(c, d, scope))), 1), else_=0))
                    for _, _, c, d in periods]
     lo, hi = periods[0][0], periods[-1][1]
     tips = session.execute(select(*tip_cols).where(Tip.received_at >= lo, Tip.received_at < hi,

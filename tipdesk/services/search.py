@@ -407,8 +407,8 @@ def _person_candidate(row: Any, words: Sequence[QueryWord], tier: Tier, identity
 
 @dataclass
 class _Found:
-    tips: dict[int, Tier]
-    persons: dict[int, Tier]
+    tips: dict[Any, Tier]  # SQLite rowid (or, on a server, the record id) -> tier
+    persons: dict[Any, Tier]
 
     def count(self) -> int:
         return len(self.tips) + len(self.persons)
@@ -432,6 +432,18 @@ def _collect(desk: Desk, session: Session, words: Sequence[QueryWord], limit: in
     return found
 
 
+def _collect_on_server(desk: Desk, session: Session, words: Sequence[QueryWord], limit: int,
+                       kinds: Sequence[str]) -> tuple[_Found, dict[Any, Any], dict[Any, Any]]:
+    """PostgreSQL: whole-word token matches, one tier (``tipdesk.services.search_server``)."""
+    from tipdesk.services import search_server as srv
+
+    tips = srv.tip_ids(session, words, limit) if "tip" in kinds else []
+    persons = (srv.person_ids(session, words, limit, full=sees_all(desk), linked=sees_linked(desk))
+               if "person" in kinds else [])
+    found = _Found(dict.fromkeys(tips, Tier.EXACT), dict.fromkeys(persons, Tier.EXACT))
+    return found, srv.tip_rows(session, tips), srv.person_rows(session, persons)
+
+
 def _allowed_kinds(desk: Desk, kinds: Sequence[str]) -> list[str]:
     allowed = [k for k in kinds if (k == "tip" and desk.can(Perm.TIP_VIEW))
                or (k == "person" and desk.can(Perm.PERSON_VIEW))]
@@ -447,9 +459,12 @@ def search(desk: Desk, query: str, limit: int = 20, kinds: Sequence[str] = KINDS
         return []
     chosen = _allowed_kinds(desk, kinds)
     with reading(desk) as session:
-        found = _collect(desk, session, words, limit, chosen)
-        tip_rows = _rows(session, _TIP_COLUMNS, list(found.tips))
-        people = _rows(session, _PERSON_COLUMNS, list(found.persons))
+        if session.get_bind().dialect.name == "sqlite":
+            found = _collect(desk, session, words, limit, chosen)
+            tip_rows = _rows(session, _TIP_COLUMNS, list(found.tips))
+            people = _rows(session, _PERSON_COLUMNS, list(found.persons))
+        else:
+            found, tip_rows, people = _collect_on_server(desk, session, words, limit, chosen)
         shown = visible_ids(desk, session, [row.id for row in people.values()])
         # found.* are in tier order, newest first inside a tier
         candidates = [_tip_candidate(tip_rows[rid], words, tier) for rid, tier in found.tips.items()
@@ -476,7 +491,7 @@ def reindex(desk: Desk) -> ReindexResult:
     if not (desk.can(Perm.SETTINGS_MANAGE) or desk.can(Perm.TIP_EDIT) or desk.can(Perm.PERSON_EDIT)):
         raise PermissionDenied(_("Your role may not rebuild the search index."))
     with desk.write() as session:
-        for table in FTS_TABLES:
+        for table in FTS_TABLES if session.get_bind().dialect.name == "sqlite" else ():  # a server has none
             session.execute(text(f"INSERT INTO {table}({table}) VALUES ('rebuild')"))
             session.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
         tips = int(session.execute(text("SELECT count(*) FROM tips")).scalar_one())
