@@ -85,14 +85,16 @@ def _mib(n: int) -> float:
     return n / MiB
 
 
-def _fill(desk: Desk, n: int) -> None:
-    """n records: n/4 tips (each tagged), persons, links and events, written with executemany."""
+def _fill(desk: Desk, n: int, start: int = 0) -> None:
+    """n records: n/4 tips (each tagged), persons, links and events, written with executemany.
+    ``start``: the number of tips filled before (register numbers and change numbers go on)."""
     quarter = n // 4
     origin, unit = desk.installation.install_id, desk.installation.unit_code
     now = START
     tips, persons, links, events, forms = [], [], [], [], []
-    seq = 0
-    for i in range(quarter):
+    with desk.read() as s:
+        seq = int(s.execute(text("SELECT value FROM change_counter WHERE id = 1")).scalar() or 0)
+    for i in range(start, start + quarter):
         tip_id, person_id = str(uuid.uuid4()), str(uuid.uuid4())
         base = {"version": 1, "created_at": now, "updated_at": now, "origin_install_id": origin}
         seq += 1
