@@ -144,3 +144,44 @@ def test_search_and_reports_run_on_the_server(pg_url: str, tmp_path: Path, clock
         assert search(analyst_desk, "Lò Thị Mai", kinds=("person",)) == []
     finally:
         analyst_desk.close()
+
+
+def test_a_commune_on_the_server_runs_the_tip_and_person_services(pg_url: str, tmp_path: Path,
+                                                                  clock: FixedClock) -> None:
+    """Lists with their text filter (whole words on a server), duplicate checks by sealed ID number."""
+    from tests.unit.persons_helpers import draft
+    from tests.unit.tips_support import tip_input
+    from tipdesk.services.paging import PageRequest
+    from tipdesk.services.persons import PersonService
+    from tipdesk.services.persons_dupes import PossibleDuplicates
+    from tipdesk.services.setup import initialise
+    from tipdesk.services.tips import TipService
+
+    data = tmp_path / "commune"
+    initialise("commune", "02269", "admin", ADMIN_PASSWORD, data_dir=data, clock=clock, database_url=pg_url)
+    admin = open_desk("admin", ADMIN_PASSWORD, data_dir=data, clock=clock)
+    admin.users.add("canbo", Role.COMMUNE_POLICE, USER_PASSWORD, "Trần Văn Bình")
+    admin.users.add("xahoi", Role.SOCIAL_WORKER, USER_PASSWORD, "Lý Thị Hằng")
+    admin.close()
+    police = open_desk("canbo", USER_PASSWORD, data_dir=data, clock=clock)
+    try:
+        tips = TipService(police)
+        made = tips.create(tip_input(clock))
+        tips.create(tip_input(clock, reporter_name="Hà Văn Sơn", summary="Nghi vấn mua bán trẻ sơ sinh"))
+        assert made.reporter.name == "Lò Thị Đức"
+        found = tips.list(PageRequest(filters={"search": "lo thi duc"}))
+        assert [r.id for r in found.rows] == [made.id]
+        assert len(tips.list(PageRequest()).rows) == 2
+        assert tips.list(PageRequest(filters={"search": "khong co ai"})).rows == []
+    finally:
+        police.close()
+    worker = open_desk("xahoi", USER_PASSWORD, data_dir=data, clock=clock)
+    try:
+        persons = PersonService(worker)
+        first = persons.create(draft())
+        with pytest.raises(PossibleDuplicates):  # the same ID number, found through its sealed form
+            persons.create(draft(full_name="Sùng Thị Mai", other_names=""))
+        listed = persons.list(PageRequest(filters={"query": "sung thi my"}))
+        assert [r.id for r in listed.rows] == [first.person.id]
+    finally:
+        worker.close()

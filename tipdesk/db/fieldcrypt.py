@@ -32,8 +32,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import LargeBinary, String, Text, TypeDecorator
+from sqlalchemy import ColumnElement, LargeBinary, String, Text, TypeDecorator, and_, literal, type_coerce
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.operators import like_op
 
 from tipdesk.errors import StorageError
 from tipdesk.i18n import _
@@ -128,11 +131,57 @@ def _required(dialect: Dialect) -> FieldCipher:
     return cipher
 
 
+class token_like(ColumnElement[bool]):
+    """``column LIKE pattern`` on a ``tokens`` column: the plain LIKE on SQLite (clear folded text), and on
+    a server one LIKE per word of the pattern, each for that word's token (whole words only)."""
+
+    inherit_cache = False  # the token depends on the engine's key: never reuse a compiled form
+
+    def __init__(self, column: Any, pattern: Any, escape: str | None) -> None:
+        self.column = column
+        self.pattern = pattern
+        self.escape = escape
+
+
+@compiles(token_like)
+def _token_like_sqlite(element: token_like, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(type_coerce(element.column, Text).like(element.pattern, escape=element.escape),
+                                **kw))
+
+
+@compiles(token_like, "postgresql")
+def _token_like_server(element: token_like, compiler: Any, **kw: Any) -> str:
+    cipher = _required(compiler.dialect)
+    value = element.pattern.value if isinstance(element.pattern, BindParameter) else element.pattern
+    raw = "" if value is None else str(value)
+    escape = element.escape
+    if escape:
+        raw = raw.replace(escape + "%", "").replace(escape + "_", "")
+    words = raw.replace("%", " ").split()
+    plain = type_coerce(element.column, Text)
+    if not words:
+        return str(compiler.process(plain.like(literal("%", Text)), **kw))
+    clauses = [plain.like(literal(f"%{cipher.token(w)}%", Text)) for w in words]
+    return str(compiler.process(and_(*clauses), **kw))
+
+
+class _SealedComparator(TypeDecorator.Comparator[str]):
+    def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+        if op is like_op and getattr(self.type, "mode", None) == TOKENS:
+            pattern = other[0] if isinstance(other[0], ColumnElement) else literal(other[0], Text)
+            return token_like(self.expr, pattern, kwargs.get("escape"))
+        return super().operate(op, *other, **kwargs)
+
+
 class Sealed(TypeDecorator[str]):
-    """A text column holding identity: clear on SQLite (SQLCipher), sealed by ``FieldCipher`` elsewhere."""
+    """A text column holding identity: clear on SQLite (SQLCipher), sealed by ``FieldCipher`` elsewhere.
+
+    On a ``tokens`` column, ``LIKE '%word%'`` becomes a whole-word token match on a server (``token_like``).
+    """
 
     impl = String
     cache_ok = True
+    comparator_factory = _SealedComparator
 
     def __init__(self, length: int | None = None, *, mode: str = RANDOM, column: str = "") -> None:
         super().__init__(length)
