@@ -6,7 +6,6 @@ Same models, migrations and services as on SQLite; identity sealed by the applic
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
