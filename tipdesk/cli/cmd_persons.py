@@ -73,6 +73,26 @@ def register(sub: SubParsers) -> None:
     pr.add_argument("person", metavar="ID")
     pr.add_argument("--out", required=True, metavar="FILE", help=_("PDF file to write"))
     pr.set_defaults(func=cmd_print)
+    _add_cross_duplicates(psub)
+
+
+def _add_cross_duplicates(psub: Any) -> None:
+    """Province: possible duplicates across communes and the decisions on them (``persons_xdupes``)."""
+    d = psub.add_parser("duplicates", help=_("possible duplicates across communes (province)"))
+    d.add_argument("--min-score", type=int, default=0, metavar="N", help=_("only pairs scoring at least N (0-100)"))
+    d.add_argument("--all", action="store_true", help=_("also pairs already decided"))
+    d.add_argument("--limit", type=int, default=100)
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_duplicates)
+    for name, helptext in (("same", _("record that two records of different communes are the same person")),
+                           ("different", _("record that two records are different persons")),
+                           ("undo", _("undo the decision on a pair"))):
+        c = psub.add_parser(name, help=helptext)
+        c.add_argument("person", metavar="A", help=_("person id or record code"))
+        c.add_argument("other", metavar="B", help=_("person id or record code"))
+        if name != "undo":
+            c.add_argument("--note", default="")
+        c.set_defaults(func=cmd_decide, decision=name)
 
 
 def _add_add(psub: Any) -> None:
@@ -298,4 +318,39 @@ def cmd_print(args: argparse.Namespace) -> int:
     result = _with(args, lambda desk, svc: print_support_history(desk, args.person, args.out))
     print(_("Written {path}: {pages} pages, no. {number}.").format(path=args.out, pages=result.pages,
                                                                    number=result.number))
+    return 0
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from tipdesk.services.persons_xdupes import CrossDuplicates
+
+    def work(desk: Desk, svc: PersonService) -> Any:
+        return CrossDuplicates(desk).pairs(min_score=args.min_score, include_decided=args.all, limit=args.limit)
+
+    pairs = _with(args, work)
+    if args.json:
+        emit_json({"pairs": pairs})
+        return 0
+    print_table([_("Score"), _("Why"), _("Record"), _("Commune"), _("Record"), _("Commune"), _("Decision")],
+                [[str(p.score), p.reason_text(), f"{p.a.pseudonym} {p.a.display_name if p.a.identity_visible else ''}",
+                  p.a.commune, f"{p.b.pseudonym} {p.b.display_name if p.b.identity_visible else ''}", p.b.commune,
+                  p.decision_text()] for p in pairs])
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from tipdesk.services.persons_xdupes import CrossDuplicates
+
+    def work(desk: Desk, svc: PersonService) -> str:
+        xd = CrossDuplicates(desk)
+        if args.decision == "same":
+            return xd.link_same(args.person, args.other, args.note)
+        if args.decision == "different":
+            return xd.mark_different(args.person, args.other, args.note)
+        return xd.undo(args.person, args.other)
+
+    result = _with(args, work)
+    print({"same": _("Linked as the same person; both records are kept."),
+           "different": _("Recorded as different persons."),
+           "": _("Decision undone: the pair is undecided again.")}[result])
     return 0

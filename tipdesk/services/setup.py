@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.orm import Session
 
-from tipdesk import __version__, paths
+from tipdesk import __version__
 from tipdesk.clock import Clock, SystemClock
 from tipdesk.config import MachineSettings
 from tipdesk.db import migrate
@@ -88,7 +88,7 @@ def initialise(profile: Profile | str, unit_code: str, admin_username: str, admi
         )
     check_password_strength(admin_password)
     code, unit_name, province_code = resolve_unit(profile, unit_code)
-    p = OpenPaths.of(data_dir, url=database_url if database_url is not None else (paths.database_url() or ""))
+    p = OpenPaths.of(data_dir, url=database_url)  # None: --database-url, the variable, or the saved address
     if p.on_server:
         return _initialise_server(p, profile, code, unit_name, province_code, username, admin_password,
                                   admin_full_name, remote, clock)

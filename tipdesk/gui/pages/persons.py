@@ -19,12 +19,12 @@ from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.pages import PageContext, PageSpec
 from tipdesk.gui.pages.person_detail import PersonDetailView
 from tipdesk.gui.pages.person_form import PersonFormDialog
+from tipdesk.gui.pages.person_xdupes import CrossDuplicatesView, install_button, may_review_duplicates
 from tipdesk.gui.pages.persons_list import PersonsListView
 from tipdesk.gui.widgets.linked_persons import LinkedPersonsWidget
 from tipdesk.i18n import N_, _
 from tipdesk.services.context import Desk
 from tipdesk.services.persons import PersonService
-from tipdesk.services.persons_print import PrintResult, print_support_history
 from tipdesk.services.persons_store import check_photo_size
 from tipdesk.services.persons_types import PersonView, SaveResult
 
@@ -46,6 +46,19 @@ class PersonsPage(Retranslatable, QStackedWidget):
         self.detail.print_requested.connect(self.print_history)
         self.detail.photo_requested.connect(self.choose_photo)
         ctx.bridge.changed.connect(self._on_changes)
+        self.xdupes: CrossDuplicatesView | None = None
+        if may_review_duplicates(ctx.desk):  # province: persons two communes may both have recorded
+            self.xdupes = CrossDuplicatesView(ctx, self)
+            self.addWidget(self.xdupes)
+            self.xdupes.back_requested.connect(self.show_list)
+            self.xdupes.open_requested.connect(self.open_person)
+            self.xdupes_button = install_button(self.list, self.list.open_button, self.show_duplicates)
+
+    def show_duplicates(self) -> None:
+        if self.xdupes is not None:
+            self.setCurrentWidget(self.xdupes)
+            self.xdupes.page_shown()
+            self.xdupes.table.setFocus()
 
     def retranslate(self) -> None:
         """The child views retranslate themselves."""
@@ -88,6 +101,8 @@ class PersonsPage(Retranslatable, QStackedWidget):
             common.show_message(self, _("Saved, with warnings to check:") + "\n" + "\n".join(result.warnings))
 
     def print_history(self, person: PersonView) -> None:
+        from tipdesk.services.persons_print import PrintResult, print_support_history  # reportlab: when used
+
         path = choose_save_path(self, _("Save the support history"), f"ho-tro-{person.pseudonym}.pdf", _(PDF_FILTER))
         if not path:
             return
