@@ -2,12 +2,15 @@
 
 The login (Argon2id, opening and upgrading the database) runs on the worker with a
 busy cursor; on success ``logged_in(desk)`` is emitted and the dialog closes.
+The services (SQLAlchemy, the models) are imported only when needed: this dialog is the
+first window and is painted before them (see ``tipdesk.gui.app``).
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,11 +32,11 @@ from tipdesk.errors import UserError
 from tipdesk.gui import common
 from tipdesk.gui.language import LanguageCombo, Retranslatable
 from tipdesk.gui.passwords import password_edit
-from tipdesk.gui.recovery import RecoveryDialog
 from tipdesk.gui.tasks import BaseTaskManager
 from tipdesk.i18n import _
-from tipdesk.services.auth import WrongPassword, open_desk
-from tipdesk.services.context import Desk
+
+if TYPE_CHECKING:
+    from tipdesk.services.context import Desk
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,10 @@ class LoginDialog(Retranslatable, QDialog):
         self.forgot.setFlat(True)
         self.forgot.setAutoDefault(False)
         self.forgot.clicked.connect(self.open_recovery)
+        self.server_button = QPushButton(self)  # "Database server…" (issue #7 §3)
+        self.server_button.setFlat(True)
+        self.server_button.setAutoDefault(False)
+        self.server_button.clicked.connect(self.open_database_server)
         self.login_button = QPushButton(self)
         self.login_button.setDefault(True)
         self.quit_button = QPushButton(self)
@@ -98,6 +105,7 @@ class LoginDialog(Retranslatable, QDialog):
         form.addRow(self.password_label, self.password)
         bottom = QHBoxLayout()
         bottom.addWidget(self.forgot)
+        bottom.addWidget(self.server_button)
         bottom.addStretch(1)
         bottom.addWidget(self.buttons)
         layout = QVBoxLayout(self)
@@ -111,7 +119,8 @@ class LoginDialog(Retranslatable, QDialog):
         self.setTabOrder(self.password, self.login_button)
         self.setTabOrder(self.login_button, self.quit_button)
         self.setTabOrder(self.quit_button, self.forgot)
-        self.setTabOrder(self.forgot, self.language)
+        self.setTabOrder(self.forgot, self.server_button)
+        self.setTabOrder(self.server_button, self.language)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("tipdesk: log in"))
@@ -121,12 +130,14 @@ class LoginDialog(Retranslatable, QDialog):
         self.username_label.setText(_("&User name:"))
         self.password_label.setText(_("&Password:"))
         self.forgot.setText(_("&Forgot password?"))
+        self.server_button.setText(_("Database &server…"))
         self.login_button.setText(_("&Log in"))
         self.quit_button.setText(_("&Quit"))
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        for widget in (self.username, self.password, self.login_button, self.forgot, self.language):
+        for widget in (self.username, self.password, self.login_button, self.forgot, self.server_button,
+                       self.language):
             widget.setEnabled(not busy)
         common.set_busy(busy)
 
@@ -140,8 +151,13 @@ class LoginDialog(Retranslatable, QDialog):
             return
         self.error.clear_message()
         self._set_busy(True)
-        self.tasks.run_db(lambda: open_desk(username, password, data_dir=self.data_dir, clock=self.clock),
-                          self._logged_in, self._failed)
+        self.tasks.run_db(lambda: self._open_desk(username, password), self._logged_in, self._failed)
+
+    def _open_desk(self, username: str, password: str) -> Desk:
+        """On the worker: the services are imported there, never on the way to this dialog's first paint."""
+        from tipdesk.services.auth import open_desk
+
+        return open_desk(username, password, data_dir=self.data_dir, clock=self.clock)
 
     def _logged_in(self, desk: Desk) -> None:
         self._set_busy(False)
@@ -152,6 +168,8 @@ class LoginDialog(Retranslatable, QDialog):
         self.logged_in.emit(desk)
 
     def _failed(self, exc: BaseException) -> None:
+        from tipdesk.services.auth import WrongPassword
+
         self._set_busy(False)
         if not isinstance(exc, UserError):
             raise exc
@@ -163,9 +181,18 @@ class LoginDialog(Retranslatable, QDialog):
             self.username.setFocus()
 
     def open_recovery(self) -> None:
+        from tipdesk.gui.recovery import RecoveryDialog
+
         dialog = RecoveryDialog(self.tasks, data_dir=self.data_dir, username=self.username.text().strip(),
                                 clock=self.clock, parent=self)
         dialog.recovered.connect(self._recovered)
+        dialog.open()
+
+    def open_database_server(self) -> None:
+        """Where this computer's database is (the file or the office's server); imported only when asked for."""
+        from tipdesk.gui.dialogs.database_server import DatabaseServerDialog
+
+        dialog = DatabaseServerDialog(self.tasks, data_dir=self.data_dir, parent=self)
         dialog.open()
 
     def _recovered(self, username: str) -> None:
