@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("TIPDESK_PASSWORD", None)
 os.environ.pop("TIPDESK_DATA_DIR", None)
 os.environ.pop("TIPDESK_USER", None)
+os.environ.pop("TIPDESK_DATABASE_URL", None)
 
 import pytest
 
@@ -31,9 +32,11 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     paths.set_data_dir(None)
+    paths.set_database_url(None)
     i18n.set_language("vi")
     yield
     paths.set_data_dir(None)
+    paths.set_database_url(None)
     i18n.set_language("vi")
 
 
