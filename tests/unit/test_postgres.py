@@ -184,3 +184,18 @@ def test_a_commune_on_the_server_runs_the_tip_and_person_services(pg_url: str, t
         assert [r.id for r in listed.rows] == [first.person.id]
     finally:
         worker.close()
+
+
+def test_backups_of_a_server_database_are_the_servers(pg_url: str, tmp_path: Path, clock: FixedClock) -> None:
+    from tipdesk.errors import UserError
+    from tipdesk.services.backup import create_backup, reminder
+
+    desk = province_on_server(pg_url, tmp_path / "office", clock)
+    try:
+        with pytest.raises(UserError) as err:
+            create_backup(desk, tmp_path / "usb")
+        assert err.value.code == "server_backup" and "pg_dump" in str(err.value)
+        assert not (tmp_path / "usb").exists()
+        assert reminder(desk).due is False
+    finally:
+        desk.close()

@@ -155,6 +155,9 @@ def _snapshot_header(desk: Desk, keyslots: bytes, db_file: Path, state: DbState)
 def create_backup(desk: Desk, out: Path, *, overwrite: bool = False) -> BackupResult:
     """Write an encrypted backup to ``out`` (a file, or a folder for the default name) and verify it."""
     desk.require(Perm.BACKUP)
+    if desk.db_url:
+        raise UserError(_("This database is on a database server: its backups are made on the server "
+                          "(pg_dump, by the server's administrator). Nothing was written."), "server_backup")
     target = _target(Path(out), desk.installation.unit_code, desk.now(), overwrite)
     p = OpenPaths.of(desk.data_dir)
     with _work(p.backups) as work:
@@ -448,6 +451,8 @@ def last_backup_at(desk: Desk) -> dt.datetime | None:
 def reminder(desk: Desk) -> BackupReminder:
     """Whether to remind the user to back up (older than the ``backup_reminder_days`` setting)."""
     days = int(desk.settings.get("backup_reminder_days"))
+    if desk.db_url:  # a server is backed up on the server; no USB reminder on the workstations
+        return BackupReminder(None, days, None, False)
     last = last_backup_at(desk)
     if last is None:
         return BackupReminder(None, days, None, True)
