@@ -13,15 +13,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tipdesk.cli.cmd_persons import parse_day
 from tipdesk.cli.common import emit_json, open_for, print_table
 from tipdesk.cli.types import SubParsers
 from tipdesk.exchange.format import DEFAULT_LIMITS
 from tipdesk.exchange.rejects import ImportRejected
-from tipdesk.i18n import _, format_datetime
+from tipdesk.i18n import _, format_date, format_datetime
 from tipdesk.services.context import Desk
 from tipdesk.services.exchange import Exchange
 from tipdesk.services.exchange_common import read_input_file
 from tipdesk.services.exchange_sources import FileOutcome, ImportReport
+from tipdesk.services.exchange_status import ANNOTATION_KINDS
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -67,6 +69,7 @@ def register(sub: SubParsers) -> None:
     c = _json(sub.add_parser("communes", help=_("per-commune exchange status (province)")))
     c.set_defaults(func=cmd_communes)
     _register_conflicts(sub)
+    _register_annotations(sub)
 
 
 def _register_keys(sub: SubParsers) -> None:
@@ -114,6 +117,22 @@ def _register_conflicts(sub: SubParsers) -> None:
     choice.add_argument("--keep-local", action="store_true")
     choice.add_argument("--take-incoming", action="store_true")
     cr.set_defaults(func=cmd_conflicts_resolve)
+
+
+def _register_annotations(sub: SubParsers) -> None:
+    a = _json(sub.add_parser("annotate", help=_("add a provincial note beside a commune's record (province)")))
+    a.add_argument("record_type", metavar="TYPE", help=_("kind of record: tip, person…"))
+    a.add_argument("record_id", metavar="ID")
+    a.add_argument("--kind", choices=ANNOTATION_KINDS, default="note")
+    a.add_argument("--text", default="", help=_("the note or the decision"))
+    a.add_argument("--due", type=parse_day, metavar="DATE", help=_("follow-up decisions: due date (dd/mm/yyyy)"))
+    a.add_argument("--link-type", default="", metavar="TYPE", help=_("links: kind of the other record"))
+    a.add_argument("--link-id", default="", metavar="ID", help=_("links: id of the other record"))
+    a.set_defaults(func=cmd_annotate)
+    ls = _json(sub.add_parser("annotations", help=_("list the provincial notes beside a record (province)")))
+    ls.add_argument("record_type", metavar="TYPE")
+    ls.add_argument("record_id", metavar="ID")
+    ls.set_defaults(func=cmd_annotations)
 
 
 # ---------------------------------------------------------------- plumbing
@@ -377,11 +396,41 @@ def cmd_communes(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(peers)
         return 0
-    print_table([_("Commune"), _("Last seq"), _("Missing"), _("Days since batch"), _("Last result"), _("Alarm")],
+    print_table([_("Commune"), _("Last seq"), _("Missing"), _("Days since batch"), _("Late"),
+                 _("Receipts not confirmed"), _("Last result"), _("Alarm")],
                 [[f"{p.commune} {p.commune_name}", f"{p.epoch}-{p.last_seq}", ", ".join(map(str, p.missing)),
                   "" if p.days_since_last_batch is None else str(p.days_since_last_batch),
+                  _("late") if p.late else "", str(p.unconfirmed_receipts),
                   p.last_status + (f" {p.last_code}" if p.last_code else ""), "FORK" if p.fork_alarm else ""]
                  for p in peers])
+    return 0
+
+
+# ---------------------------------------------------------------- provincial annotations
+
+
+@_guarded
+def cmd_annotate(args: argparse.Namespace) -> int:
+    with _exchange(args) as ex:
+        view = ex.status.annotate(args.record_type, args.record_id, args.kind, args.text, due_on=args.due,
+                                  link_type=args.link_type, link_id=args.link_id)
+    if args.json:
+        emit_json(view)
+        return 0
+    print(_("Annotation {id} added.").format(id=view.id))
+    return 0
+
+
+@_guarded
+def cmd_annotations(args: argparse.Namespace) -> int:
+    with _exchange(args) as ex:
+        views = ex.status.annotations(args.record_type, args.record_id)
+    if args.json:
+        emit_json(views)
+        return 0
+    print_table([_("Time"), _("By"), _("Kind"), _("Due on"), _("Text")],
+                [[format_datetime(a.created_at), a.created_by, a.kind, format_date(a.due_on) if a.due_on else "",
+                  a.text + (f" → {a.link_type} {a.link_id}" if a.link_id else "")] for a in views])
     return 0
 
 

@@ -1,5 +1,17 @@
 """Province side: per-commune status, the import log, the conflict queue, the quarantine, and the
-provincial annotations kept beside imported records (never touched by imports)."""
+provincial annotations kept beside imported records (never touched by imports).
+
+Per-commune status (``peers()``), one row per enrolled installation, latest first to worry about:
+
+* *late*: no batch made for more than ``late_days`` days (a setting, ``exchange_late_days``, default
+  35: a month and a few days of slack), or nothing ever sent more than ``late_days`` days after enrolment;
+* *gaps*: sequence numbers missing below the highest batch received;
+* *receipts not confirmed*: the province signs a receipt for every batch it imports, but nothing the
+  commune sends back says which receipts it has imported. A receipt counts as not yet confirmed until
+  a batch made by the commune *after* the receipt was issued arrives (the USB stick has then made the
+  round trip); a batch the commune sends again (a duplicate: it was still waiting for its receipt)
+  issues a new receipt and so restarts the wait. Batch times come from the commune's clock.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +20,10 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
+from tipdesk.db.models import Setting
 from tipdesk.db.models.exchange import (
     Annotation,
     Blob,
@@ -21,11 +34,13 @@ from tipdesk.db.models.exchange import (
     PeerKey,
     Quarantine,
 )
+from tipdesk.db.models.persons import Person
 from tipdesk.domain import units
 from tipdesk.domain.roles import Perm
-from tipdesk.errors import UserError
+from tipdesk.errors import NotFound, UserError, ValidationError
 from tipdesk.events import Changes
 from tipdesk.exchange import keys as xkeys
+from tipdesk.i18n import _
 from tipdesk.services.exchange_codes import XCode, xerror
 from tipdesk.services.exchange_common import loads
 from tipdesk.services.exchange_schema import RecordError, Registry, registry
@@ -37,6 +52,11 @@ if TYPE_CHECKING:
 CHANGES = "exchange"
 ANNOTATION_KINDS = ("note", "follow_up", "link")
 MAX_ANNOTATION_CHARS = 4000
+LATE_DAYS_KEY = "exchange_late_days"
+DEFAULT_LATE_DAYS = 35
+MAX_LATE_DAYS = 366
+RECEIPT_STATUSES = ("accepted", "duplicate")
+NEVER_SENT = 1_000_000  # sorts a commune that never sent a batch as the longest silence
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,38 @@ class PeerStatus:
     fork_alarm: bool
     waiting: int
     open_conflicts: int
+    late: bool = False
+    late_days: int = DEFAULT_LATE_DAYS
+    unconfirmed_receipts: int = 0
+
+    @property
+    def has_gaps(self) -> bool:
+        return bool(self.missing)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Late or with gaps: what the "only late or with gaps" filter keeps."""
+        return self.late or self.has_gaps
+
+
+@dataclass(frozen=True)
+class CommuneSummary:
+    communes: int
+    up_to_date: int
+    late: int
+    with_gaps: int
+
+    @classmethod
+    def of(cls, peers: list[PeerStatus]) -> CommuneSummary:
+        return cls(len(peers), sum(1 for p in peers if not p.needs_attention), sum(1 for p in peers if p.late),
+                   sum(1 for p in peers if p.has_gaps))
+
+
+def lateness_key(peer: PeerStatus) -> tuple[int, int, str]:
+    """Sort key, most worrying first: late before on time, longest silence (never sent: longest) first."""
+    days = peer.days_since_last_batch
+    silence = NEVER_SENT if days is None else days
+    return (0 if peer.late else 1, -silence, peer.commune)
 
 
 @dataclass(frozen=True)
@@ -137,6 +189,31 @@ def _commune_name(code: str) -> str:
         return code
 
 
+def _late_days(value: Any) -> int:
+    return value if isinstance(value, int) and 1 <= value <= MAX_LATE_DAYS else DEFAULT_LATE_DAYS
+
+
+def unconfirmed_receipts(session: Session) -> dict[str, int]:
+    """Per installation, the receipts not yet confirmed (see the module docstring)."""
+    issued = session.execute(
+        select(ImportLog.install_id, ImportLog.batch_id, func.max(ImportLog.at))
+        .where(ImportLog.status.in_(RECEIPT_STATUSES), ImportLog.receipt_sha256 != "", ImportLog.install_id != "")
+        .group_by(ImportLog.install_id, ImportLog.batch_id)
+    ).all()
+    latest: dict[str, dt.datetime] = {
+        install: made for install, made in session.execute(
+            select(ImportLog.install_id, func.max(ImportLog.created_at))
+            .where(ImportLog.status == "accepted").group_by(ImportLog.install_id)
+        ).all() if made is not None
+    }
+    result: dict[str, int] = {}
+    for install_id, _batch, issued_at in issued:
+        made = latest.get(install_id)
+        if made is None or issued_at is None or made <= issued_at:
+            result[install_id] = result.get(install_id, 0) + 1
+    return result
+
+
 def _annotation_view(row: Annotation) -> AnnotationView:
     return AnnotationView(row.id, row.record_type, row.record_id, row.kind, row.text, row.due_on, row.link_type,
                           row.link_id, row.created_at, row.created_by)
@@ -149,22 +226,50 @@ class StatusService:
 
     # -- communes ------------------------------------------------------------------------
     def peers(self) -> list[PeerStatus]:
+        """Every enrolled installation, the most worrying first (late, then the longest silence)."""
         self.desk.require(Perm.EXCHANGE)
         now = self.desk.now()
         with self.desk.read() as session:
+            late_days = _late_days(self.desk.get_setting(session, LATE_DAYS_KEY, DEFAULT_LATE_DAYS))
             waiting = dict(session.execute(select(Parked.install_id, func.count()).group_by(Parked.install_id)).all())
             conflicts = dict(session.execute(select(Conflict.install_id, func.count())
                                              .where(Conflict.resolved_at.is_(None)).group_by(Conflict.install_id)).all())
-            return [self._peer(session, p, now, int(waiting.get(p.install_id, 0)),
-                               int(conflicts.get(p.install_id, 0)))
-                    for p in session.scalars(select(Peer).order_by(Peer.commune))]
+            pending = unconfirmed_receipts(session)
+            peers = [self._peer(session, p, now, int(waiting.get(p.install_id, 0)),
+                                int(conflicts.get(p.install_id, 0)), late_days, pending.get(p.install_id, 0))
+                     for p in session.scalars(select(Peer).order_by(Peer.commune))]
+        return sorted(peers, key=lateness_key)
 
-    def _peer(self, session: Session, peer: Peer, now: dt.datetime, waiting: int, conflicts: int) -> PeerStatus:
+    def summary(self) -> CommuneSummary:
+        return CommuneSummary.of(self.peers())
+
+    def late_days(self) -> int:
+        """After how many days without a batch a commune counts as late."""
+        with self.desk.read() as session:
+            return _late_days(self.desk.get_setting(session, LATE_DAYS_KEY, DEFAULT_LATE_DAYS))
+
+    def set_late_days(self, days: int) -> None:
+        self.desk.require(Perm.SETTINGS_MANAGE)
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_LATE_DAYS:
+            raise ValidationError(_("A commune is late after 1 to {max} days without a batch.").format(
+                max=MAX_LATE_DAYS), {LATE_DAYS_KEY: "range"})
+        with self.desk.write(Changes.of(CHANGES, "settings")) as session:
+            row = session.get(Setting, LATE_DAYS_KEY)
+            old = _late_days(json.loads(row.value)) if row else DEFAULT_LATE_DAYS
+            if row is None:
+                session.add(Setting(key=LATE_DAYS_KEY, value=json.dumps(days)))
+            else:
+                row.value = json.dumps(days)
+            self.desk.audit.append(session, "settings_change", "setting", LATE_DAYS_KEY, {"old": old, "new": days})
+
+    def _peer(self, session: Session, peer: Peer, now: dt.datetime, waiting: int, conflicts: int, late_days: int,
+              unconfirmed: int) -> PeerStatus:
         keys = list(session.scalars(select(PeerKey).where(PeerKey.install_id == peer.install_id)
                                     .order_by(PeerKey.added_at)))
         current = [k for k in keys if k.revoked_after_epoch is None]
         shown = current[-1] if current else (keys[-1] if keys else None)
         days = (now - peer.last_batch_at).days if peer.last_batch_at is not None else None
+        silent = days if days is not None else (now - peer.enrolled_at).days
         return PeerStatus(
             install_id=peer.install_id, commune=peer.commune, commune_name=_commune_name(peer.commune),
             key_ids=[k.key_id for k in keys], fingerprint=xkeys.fingerprint_of_key_id(shown.key_id) if shown else "",
@@ -172,7 +277,8 @@ class StatusService:
             contiguous_seq=peer.contiguous_seq, missing=loads(peer.missing, []), last_batch_at=peer.last_batch_at,
             days_since_last_batch=days, last_import_at=peer.last_import_at, last_status=peer.last_status,
             last_code=peer.last_code, audit_seq=peer.audit_seq, audit_hash=peer.audit_hash,
-            fork_alarm=peer.fork_alarm, waiting=waiting, open_conflicts=conflicts,
+            fork_alarm=peer.fork_alarm, waiting=waiting, open_conflicts=conflicts, late=silent > late_days,
+            late_days=late_days, unconfirmed_receipts=unconfirmed,
         )
 
     def clear_fork_alarm(self, install_id: str) -> None:
@@ -265,6 +371,9 @@ class StatusService:
         self.desk.require(Perm.ANNOTATE)
         self._check_annotation(record_type, kind, text, link_type, link_id)
         with self.desk.write(Changes.of(CHANGES, "annotation")) as session:
+            self._require_record(session, record_type, record_id)
+            if kind == "link":
+                link_id = self._require_record(session, link_type, link_id.strip())
             row = Annotation(record_type=record_type, record_id=record_id, kind=kind, text=text.strip(),
                              due_on=due_on, link_type=link_type, link_id=link_id, created_at=self.desk.now(),
                              created_by=self.desk.actor.username)
@@ -283,6 +392,17 @@ class StatusService:
             raise xerror(XCode.BAD_ANNOTATION, detail=kind)
         if kind == "link" and (self.reg.get(link_type) is None or not link_id):
             raise xerror(XCode.BAD_ANNOTATION, detail=link_type or "link")
+
+    def _require_record(self, session: Session, record_type: str, ref: str) -> str:
+        """The id of the record ``ref`` (its id, or a person's record code), or NotFound."""
+        rt = self.reg.get(record_type)
+        if rt is not None:
+            found = session.execute(text(f'SELECT id FROM "{rt.table_name}" WHERE id = :ref'), {"ref": ref}).first()
+            if found is None and record_type == "person":
+                found = session.execute(select(Person.id).where(Person.pseudonym == ref.upper())).first()
+            if found is not None:
+                return str(found[0])
+        raise NotFound(_("There is no record “{id}” of this kind here.").format(id=ref))
 
     def annotations(self, record_type: str, record_id: str) -> list[AnnotationView]:
         if not self.desk.can(Perm.EXCHANGE):

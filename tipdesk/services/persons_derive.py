@@ -273,7 +273,7 @@ def to_row(p: Person, visible: bool, today: dt.date, support: tuple[int, int], r
         age_group=_age_group(p, today), ethnic_code=p.ethnic_code, status=IdentificationStatus(p.status),
         from_country=p.from_country, received_on=p.received_on, next_due_at=_due(p),
         next_due_rule=p.next_due_rule, next_due_label=due_label(p.next_due_rule, rules), support_count=support[0],
-        support_total=support[1],
+        support_total=support[1], unit_code=p.unit_code,
     )
 
 

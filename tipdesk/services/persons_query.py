@@ -6,7 +6,8 @@ Filters (``PageRequest.filters`` keys, all optional):
 case and Telex leftovers ignored), ``status`` (an ``IdentificationStatus`` code), ``sex``,
 ``age_group`` (an ``AgeGroup`` code, on today's date), ``ethnic_code``, ``from_country`` (ISO code of
 the country the person returned from), ``form`` (a trafficking-form code), ``support_type`` (a
-support-type code, ``any`` or ``none``) and ``due`` (a ``DueFilter`` code).
+support-type code, ``any`` or ``none``), ``due`` (a ``DueFilter`` code) and ``unit_code`` (the commune
+that recorded the person: the provincial office's commune filter).
 
 Search respects the identity rule: roles that see every identity search the folded text with
 identity fields (``search_full``); commune police search it only for persons linked to a tip; every
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from tipdesk.services.context import Desk
 
 FILTER_KEYS = frozenset({"query", "status", "sex", "age_group", "ethnic_code", "from_country", "form",
-                         "support_type", "due"})
+                         "support_type", "due", "unit_code"})
 ATTENTION_DAYS = 7
 
 
@@ -166,6 +167,8 @@ def conditions(desk: Desk, filters: Mapping[str, Any], today: dt.date, now: dt.d
         result.append(_support_condition(get["support_type"]))
     if "due" in get:
         result.append(_due_condition(get["due"], now))
+    if "unit_code" in get:
+        result.append(Person.unit_code == get["unit_code"])
     return result
 
 
@@ -197,3 +200,8 @@ def support_totals(session: Session, ids: list[str]) -> dict[str, tuple[int, int
         .where(SupportEntry.person_id.in_(ids)).group_by(SupportEntry.person_id)
     )
     return {pid: (int(n), int(total)) for pid, n, total in rows}
+
+
+def distinct_units(session: Session) -> list[str]:
+    """The communes (unit codes) that recorded persons here."""
+    return list(session.scalars(select(Person.unit_code).distinct().order_by(Person.unit_code)))

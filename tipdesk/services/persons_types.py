@@ -235,6 +235,7 @@ class PersonRow:
     next_due_label: str  # translated: the rule's label, or "Plan item"
     support_count: int
     support_total: int
+    unit_code: str = ""  # the commune that recorded the person (the province shows it as a column)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ Filters (``PageRequest.filters`` keys, all optional):
 ``officer`` (receiving officer's name), ``date_from`` / ``date_to`` (``datetime.date``, Vietnam local
 time, inclusive), ``year`` (register year), ``search`` (text; accent- and case-insensitive, every word
 must occur), ``deadline`` (a :class:`DeadlineFilter` code), ``urgent`` (True: urgent tips only) and
-``urgent_first`` (default True; the register book passes False to keep number order).
+``urgent_first`` (default True; the register book passes False to keep number order) and ``unit_code``
+(the commune whose register holds the tip: the provincial office's commune filter; served by the index
+``uq_tips_unit_code``, which starts with ``unit_code``).
 
 ``PageRequest.sort`` is a :class:`TipSort` code (default ``received``). Urgent tips come first in
 every list: the query reads the urgent segment, then the others, each through an index
@@ -33,7 +35,7 @@ from tipdesk.services.tips_deadlines import NextDue, rule_label, state_at
 from tipdesk.services.tips_types import DeadlineFilter, Reporter, ReporterKind, TipRow, TipSort
 
 FILTER_KEYS = frozenset({"status", "source_type", "channel", "form", "officer", "date_from", "date_to", "year",
-                         "search", "deadline", "urgent", "urgent_first"})
+                         "search", "deadline", "urgent", "urgent_first", "unit_code"})
 SUMMARY_CHARS = 300
 
 _LIST_COLUMNS = (
@@ -41,7 +43,7 @@ _LIST_COLUMNS = (
     Tip.urgent, func.substr(Tip.summary, 1, SUMMARY_CHARS).label("summary"), Tip.reporter_kind,
     Tip.reporter_name, Tip.reporter_secret, Tip.officer_name, Tip.place_unit_code, Tip.next_due_at,
     Tip.next_due_rule, Tip.next_alarm_at, Tip.transferred_at, Tip.transferred_to, Tip.decision_at,
-    Tip.decision_ref, Tip.printed_at,
+    Tip.decision_ref, Tip.printed_at, Tip.unit_code,
 )
 
 
@@ -123,6 +125,8 @@ def where_clauses(filters: Mapping[str, Any], now: dt.datetime) -> list[ColumnEl
         clauses.append(_deadline_clause(str(f["deadline"]), now))
     if f.get("urgent"):
         clauses.append(Tip.urgent.is_(True))
+    if "unit_code" in f:
+        clauses.append(Tip.unit_code == str(f["unit_code"]).strip())
     return clauses
 
 
@@ -178,7 +182,7 @@ def to_row(r: Any, *, reveal: bool, rules: RuleSet, now: dt.datetime) -> TipRow:
         next_due_rule=r.next_due_rule if state is not None else "",
         next_due_label=rule_label(rules, r.next_due_rule) if state is not None else "", deadline_state=state,
         transferred_at=r.transferred_at, transferred_to=r.transferred_to, decision_at=r.decision_at,
-        decision_ref=r.decision_ref, printed=r.printed_at is not None,
+        decision_ref=r.decision_ref, printed=r.printed_at is not None, unit_code=r.unit_code,
     )
 
 
@@ -195,3 +199,8 @@ def count(session: Session, filters: Mapping[str, Any], now: dt.datetime) -> int
 def distinct_officers(session: Session) -> list[str]:
     stmt = select(Tip.officer_name).where(Tip.officer_name != "").distinct().order_by(Tip.officer_name)
     return list(session.scalars(stmt))
+
+
+def distinct_units(session: Session) -> list[str]:
+    """The communes (unit codes) that have tips here (an index-only scan of ``uq_tips_unit_code``)."""
+    return list(session.scalars(select(Tip.unit_code).distinct().order_by(Tip.unit_code)))

@@ -223,6 +223,7 @@ class TipRow:
     decision_at: dt.datetime | None
     decision_ref: str
     printed: bool
+    unit_code: str = ""  # the commune whose register holds the tip (the province shows it as a column)
 
     @property
     def register_label(self) -> str:

@@ -44,6 +44,7 @@ class Person(TravellingMixin, Base):
     __table_args__ = (
         UniqueConstraint("pseudonym", name="uq_persons_pseudonym"),
         Index("ix_persons_received", "received_on", "id"),
+        Index("ix_persons_unit_received", "unit_code", "received_on", "id"),
         Index("ix_persons_due", "next_due_at", "id"),
         Index("ix_persons_status", "status", "received_on"),
         Index("ix_persons_name_key", "name_key"),

@@ -26,6 +26,7 @@ class Tip(TravellingMixin, Base):
     __table_args__ = (
         UniqueConstraint("unit_code", "register_year", "register_no", name="uq_tips_unit_code"),
         Index("ix_tips_received", "urgent", "received_at", "id"),
+        Index("ix_tips_unit_received", "unit_code", "urgent", "received_at", "id"),
         Index("ix_tips_register", "urgent", "register_year", "register_no", "id"),
         Index("ix_tips_due", "urgent", "next_due_at", "id"),
         Index("ix_tips_status", "status", "received_at"),

@@ -1,5 +1,6 @@
 """Exchange page, province side: receive batch files (drop or choose many, preview, import with
-progress and Cancel, receipts to a folder), per-commune status and keys, conflicts, the import log."""
+progress and Cancel, receipts to a folder), per-commune status and keys (``exchange_communes``), conflicts,
+the import log."""
 
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tipdesk.domain.roles import Perm
 from tipdesk.events import Changes
 from tipdesk.exchange.format import BATCH_EXTENSION
 from tipdesk.gui import common
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.pages import PageContext
 from tipdesk.gui.pages import exchange as ui
+from tipdesk.gui.pages.exchange_communes import CommunesTab
 from tipdesk.gui.pages.exchange_dialogs import EnrolDialog, PreviewDialog, RevokeDialog
 from tipdesk.gui.tasks import Cancelled, TaskContext, run_with_progress
 from tipdesk.i18n import N_, _, format_datetime, format_number, ngettext
@@ -32,15 +33,12 @@ from tipdesk.services.exchange import Exchange
 from tipdesk.services.exchange_keys import FileWritten
 from tipdesk.services.exchange_peers import PeerKeyView
 from tipdesk.services.exchange_sources import ImportReport, peek_file
-from tipdesk.services.exchange_status import ConflictView, LogRow, PeerStatus
+from tipdesk.services.exchange_status import DEFAULT_LATE_DAYS, ConflictView, LogRow, PeerStatus
 from tipdesk.services.exchange_upsert import ImportCancelled
 
 FILE_COLUMNS = (N_("File"), N_("Commune"), N_("Batch"), N_("Made on"), N_("Size"))
 RESULT_COLUMNS = (N_("File"), N_("Result"), N_("Commune"), N_("Batch"), N_("New"), N_("Updated"), N_("Unchanged"),
                   N_("Conflicts"), N_("Waiting"), N_("Still missing"), N_("Receipt file"))
-PEER_COLUMNS = (N_("Commune"), N_("Key fingerprint"), N_("Last batch"), N_("Received up to"), N_("Missing"),
-                N_("Days since last batch"), N_("Last result"), N_("Audit anchor"), N_("Waiting"), N_("Conflicts"),
-                N_("Alarm"))
 CONFLICT_COLUMNS = (N_("No."), N_("Kind of record"), N_("Record id"), N_("Version"), N_("Reason"), N_("Commune"),
                     N_("Arrived on"))
 DIFF_COLUMNS = (N_("Field"), N_("Here at the province"), N_("Incoming"))
@@ -56,11 +54,12 @@ class ProvinceState:
     conflicts: list[ConflictView]
     log: list[LogRow]
     fingerprint: str
+    late_days: int = DEFAULT_LATE_DAYS
 
 
 def load_state(ex: Exchange) -> ProvinceState:
     return ProvinceState(ex.status.peers(), ex.peers.keys(), ex.status.conflicts(), ex.status.log(),
-                         ex.keys.fingerprint())
+                         ex.keys.fingerprint(), ex.status.late_days())
 
 
 def _commune(peers: list[PeerStatus], install_id: str, code: str) -> str:
@@ -207,70 +206,6 @@ class ReceiveTab(Retranslatable, QWidget):
                 item.setToolTip(o.message)
                 if o.refused:
                     item.setForeground(Qt.GlobalColor.darkRed)
-
-
-class CommunesTab(Retranslatable, QWidget):
-    def __init__(self, page: ProvinceExchangePage) -> None:
-        super().__init__(page)
-        self.page = page
-        self.root = QLabel(self)
-        self.root.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = ui.table(self, len(PEER_COLUMNS))
-        self.enrol = ui.button(self, page.enrol)
-        self.revoke = ui.button(self, page.revoke)
-        self.rotation = ui.button(self, page.accept_rotation)
-        self.trust = ui.button(self, page.export_trust)
-        self.clear_alarm = ui.button(self, page.clear_alarm)
-        self.message = common.MessageLabel(self)
-        manage = page.ctx.desk.can(Perm.KEYS_MANAGE)
-        for b in (self.enrol, self.revoke, self.rotation, self.trust, self.clear_alarm):
-            b.setVisible(manage)
-        buttons = QHBoxLayout()
-        for b in (self.enrol, self.revoke, self.rotation, self.trust, self.clear_alarm):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.root)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.enrol.setText(_("&Enrol a commune installation…"))
-        self.revoke.setText(_("&Revoke the commune's key…"))
-        self.rotation.setText(_("Accept a key cha&nge…"))
-        self.trust.setText(_("Export a &trust bundle…"))
-        self.clear_alarm.setText(_("Clear the fork &alarm"))
-        self.table.setHorizontalHeaderLabels([_(c) for c in PEER_COLUMNS])
-        self.show_state(self.page.state)
-
-    def show_state(self, state: ProvinceState | None) -> None:
-        if state is None:
-            return
-        self.root.setText(_("Province fingerprint, for the communes' installation guide: {fp}").format(
-            fp=state.fingerprint))
-        rows = []
-        for p in state.peers:
-            days = "" if p.days_since_last_batch is None else p.days_since_last_batch
-            anchor = f"{p.audit_seq}: {p.audit_hash[:12]}…" if p.audit_hash else ""
-            result = ui.status_label(p.last_status, p.last_code) if p.last_status else ""
-            alarm = _("FORK") if p.fork_alarm else (_("revoked") if p.revoked else "")
-            rows.append((f"{p.commune} {p.commune_name}", p.fingerprint, f"{p.epoch}-{p.last_seq}" if p.epoch else "",
-                         p.contiguous_seq, ", ".join(map(str, p.missing)), days, result, anchor, p.waiting,
-                         p.open_conflicts, alarm))
-        ui.fill(self.table, rows, [p.install_id for p in state.peers])
-        for r, p in enumerate(state.peers):
-            if p.fork_alarm or p.missing:
-                for c in (4, 10):
-                    item = self.table.item(r, c)
-                    if item is not None:
-                        item.setForeground(Qt.GlobalColor.darkRed)
-
-    def selected_peer(self) -> PeerStatus | None:
-        install_id = ui.selected_key(self.table)
-        state = self.page.state
-        return next((p for p in state.peers if p.install_id == install_id), None) if state else None
 
 
 class ConflictsTab(Retranslatable, QWidget):

@@ -40,6 +40,7 @@ from tipdesk.gui.pages.person_common import (
 from tipdesk.gui.pages.person_ledger import SupportLedgerWidget
 from tipdesk.gui.pages.person_links import LinkedTipsWidget, MatchesWidget
 from tipdesk.gui.pages.person_steps import IdentificationDialog, PlanItemDialog, StepDialog
+from tipdesk.gui.pages.province_notes import ProvinceNotesWidget, may_see_notes
 from tipdesk.i18n import _, format_datetime
 from tipdesk.services.persons import PersonService
 from tipdesk.services.persons_support import SupportService
@@ -179,6 +180,10 @@ class PersonDetailView(Retranslatable, QWidget):
         self.matches = MatchesWidget(self.ctx, self)
         for widget in (scroll, self.ledger, self.deadlines_tab, self.history, self.tips, self.matches):
             self.tabs.addTab(widget, "")
+        self.notes: ProvinceNotesWidget | None = None
+        if may_see_notes(self.ctx):  # provincial office: its own notes beside the commune's record
+            self.notes = ProvinceNotesWidget(self.ctx, "person", self)
+            self.tabs.addTab(self.notes, "")
         self.plan_items: list[PlanItemView] = []
 
     def _layout(self) -> None:
@@ -211,6 +216,8 @@ class PersonDetailView(Retranslatable, QWidget):
                   _("Possibly the same person"))
         for index, title in enumerate(titles):
             self.tabs.setTabText(index, title)
+        if self.notes is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.notes), _("Pro&vince notes"))
         self.deadlines.setHorizontalHeaderLabels([_("Deadline"), _("Due"), _("State"), _("Legal basis")])
         self.plan.setHorizontalHeaderLabels([_("Kind"), _("Step"), _("Due on"), _("Done on")])
         self.history.setHorizontalHeaderLabels([_("Time"), _("Step"), _("By"), _("Details")])
@@ -247,6 +254,8 @@ class PersonDetailView(Retranslatable, QWidget):
         self.ledger.show_person(p)
         self.tips.show_person(p)
         self.matches.show_person(p)
+        if self.notes is not None and self.notes.record_id != p.id:
+            self.notes.show_record(p.id)
         self._load_side(p)
 
     def _fill_particulars(self, p: PersonView) -> None:

@@ -34,9 +34,11 @@ from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.models.paged import KeepSelection, PagedColumn, PagedTableModel
 from tipdesk.gui.pages import PageContext
 from tipdesk.gui.pages.person_common import STATUS_COLOURS, country_text, ethnic_text
+from tipdesk.gui.pages.province_filter import CommuneFilter, commune_column
 from tipdesk.i18n import N_, _, format_date, format_number, format_vnd
 from tipdesk.services.persons import PersonService
 from tipdesk.services.persons_types import DueFilter, PersonRow, PersonSort
+from tipdesk.services.province_views import is_province
 
 SEARCH_DELAY_MS = 250
 MASKED = QColor("#555555")
@@ -44,7 +46,8 @@ DUE_COLOUR = QColor("#b00020")
 LIST_COUNTRIES = ("CN", "KH", "MM", "LA", "TH", "MY", "KR", "JP", "TW")
 
 
-def person_columns(now: Any) -> list[PagedColumn[PersonRow]]:
+def person_columns(now: Any, province: bool = False) -> list[PagedColumn[PersonRow]]:
+    """The list's columns; the provincial office also sees the commune that recorded each person."""
     def name_colour(r: PersonRow) -> QColor | None:
         return None if r.identity_visible else MASKED
 
@@ -56,6 +59,7 @@ def person_columns(now: Any) -> list[PagedColumn[PersonRow]]:
         PagedColumn(N_("Name"), lambda r: r.display_name if r.identity_visible else _("(identity not shown)"),
                     PersonSort.NAME.value, foreground=name_colour,
                     tooltip=lambda r: "" if r.identity_visible else _("Identity not shown to your role")),
+        *([commune_column()] if province else []),
         PagedColumn(N_("Sex"), lambda r: r.sex.label()),
         PagedColumn(N_("Born"), lambda r: str(r.birth_year or ""), tooltip=lambda r: r.age_group.label()),
         PagedColumn(N_("Ethnic group"), lambda r: ethnic_text(r.ethnic_code)),
@@ -124,6 +128,7 @@ class PersonsListView(Retranslatable, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.service = PersonService(ctx.desk)
+        self.province = is_province(ctx.desk)
         self.loaded = False
         self.total: int | None = None
         self.panel = FollowUpPanel(self)
@@ -158,10 +163,13 @@ class PersonsListView(Retranslatable, QWidget):
         self.clear_button = QPushButton(self)
         self.clear_button.setAutoDefault(False)
         self.clear_button.clicked.connect(self.clear_filters)
+        self.commune = CommuneFilter(self.ctx, "person", self)
+        self.commune.changed.connect(self.apply_filters)
+        self.commune.setVisible(self.province)
 
     def _build_table(self) -> None:
         self.model: PagedTableModel[PersonRow] = PagedTableModel(
-            person_columns(self.ctx.desk.now), self.service.list, lambda r: r.id, self.ctx.tasks, parent=self)
+            person_columns(self.ctx.desk.now, self.province), self.service.list, lambda r: r.id, self.ctx.tasks, parent=self)
         self.model.load_failed.connect(lambda exc: common.show_error(self, exc))
         self.model.replaced.connect(self._update_count)
         self.model.rowsInserted.connect(lambda *_a: self._update_count())
@@ -178,7 +186,10 @@ class PersonsListView(Retranslatable, QWidget):
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.sectionClicked.connect(self._on_header)
-        for column, width in enumerate((128, 190, 58, 72, 82, 188, 112, 98, 112, 128)):
+        widths = [128, 190, 58, 72, 82, 188, 112, 98, 112, 128]
+        if self.province:  # narrower columns leave the name room beside the commune
+            widths = [128, 170, commune_column().width, 62, 66, 75, 180, 90, 95, 80, 105]
+        for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda index: self.open_row(index.row()))
@@ -204,7 +215,7 @@ class PersonsListView(Retranslatable, QWidget):
         grid.addWidget(self.due, 0, 3)
         grid.addWidget(self.clear_button, 0, 4)
         row2 = QHBoxLayout()
-        for combo in (self.sex, self.age, self.ethnic, self.country, self.support):
+        for combo in (self.commune, self.sex, self.age, self.ethnic, self.country, self.support):
             row2.addWidget(combo)
         row2.addStretch(1)
         grid.addLayout(row2, 1, 0, 1, 5)
@@ -241,6 +252,7 @@ class PersonsListView(Retranslatable, QWidget):
         self.clear_button.setText(_("C&lear filters"))
         self.new_button.setText(_("&New person… (Ctrl+N)"))
         self.open_button.setText(_("&Open (Enter)"))
+        self.commune.retranslate()
         self.model.retranslate()
         self.panel.retranslate()
         self._update_count()
@@ -261,7 +273,8 @@ class PersonsListView(Retranslatable, QWidget):
         if not self.loaded:
             self.loaded = True
             self.model.set_query(filters=self.filters(), sort=PersonSort.RECEIVED.value, descending=True)
-            self.table.horizontalHeader().setSortIndicator(7, Qt.SortOrder.DescendingOrder)
+            self.table.horizontalHeader().setSortIndicator(self._column_of_sort(PersonSort.RECEIVED),
+                                                           Qt.SortOrder.DescendingOrder)
             self._load_side()
 
     def reload(self) -> None:
@@ -273,6 +286,8 @@ class PersonsListView(Retranslatable, QWidget):
         self.ctx.tasks.run_db(lambda: (service.count({"due": DueFilter.OVERDUE.value}),
                                        service.count({"due": DueFilter.ATTENTION.value})),
                               self.panel.set_counts, self._failure)
+        if self.province:
+            self.commune.load()
         self._load_count()
 
     def _load_count(self) -> None:
@@ -301,6 +316,8 @@ class PersonsListView(Retranslatable, QWidget):
     def filters(self) -> dict[str, Any]:
         result = {key: str(combo.currentData() or "") for key, combo in self.combos.items()}
         result["query"] = self.search.text().strip()
+        if self.province:
+            result["unit_code"] = self.commune.value()
         return {k: v for k, v in result.items() if v}
 
     def apply_filters(self) -> None:
@@ -311,15 +328,20 @@ class PersonsListView(Retranslatable, QWidget):
     def clear_filters(self) -> None:
         for combo in self.combos.values():
             combo.setCurrentIndex(0)
+        self.commune.reset()
         self.search.clear()
         self.apply_filters()
 
     def show_attention(self) -> None:
         self.due.setCurrentIndex(max(self.due.findData(DueFilter.ATTENTION.value), 0))
         self.model.set_query(filters=self.filters(), sort=PersonSort.DUE.value, descending=False)
-        self.table.horizontalHeader().setSortIndicator(9, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(self._column_of_sort(PersonSort.DUE),
+                                                       Qt.SortOrder.AscendingOrder)
         self._load_count()
         self.table.setFocus()
+
+    def _column_of_sort(self, sort: PersonSort) -> int:
+        return next(i for i, c in enumerate(self.model.columns) if c.sort_key == sort.value)
 
     def _on_header(self, column: int) -> None:
         self.model.sort_by_header(column, self.table.horizontalHeader(), newest_first=PersonSort.RECEIVED.value)

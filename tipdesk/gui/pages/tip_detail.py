@@ -37,8 +37,10 @@ from tipdesk.domain.tips import TipEventKind
 from tipdesk.gui import common
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.pages import PageContext
+from tipdesk.gui.pages.province_notes import ProvinceNotesWidget, may_see_notes
 from tipdesk.gui.pages.tips_list import STATE_COLOURS
 from tipdesk.i18n import _, format_datetime
+from tipdesk.services.province_views import commune_name, is_province
 from tipdesk.services.tips import TipService
 from tipdesk.services.tips_format import country_label, event_details, form_label, place_label
 from tipdesk.services.tips_types import TipView
@@ -153,6 +155,11 @@ class TipDetailView(Retranslatable, QWidget):
         self.tab_widgets: list[QWidget] = [scroll, self.timeline, self.deadlines, files]
         for widget in self.tab_widgets:
             self.tabs.addTab(widget, "")
+        self.notes: ProvinceNotesWidget | None = None
+        if may_see_notes(self.ctx):  # provincial office: its own notes beside the commune's tip
+            self.notes = ProvinceNotesWidget(self.ctx, "tip", self)
+            self.tab_widgets.append(self.notes)
+            self.tabs.addTab(self.notes, "")
         self.extensions: list[tuple[TipExtension, QWidget]] = []
         for ext in tip_extensions():
             widget = ext.factory(self.ctx)
@@ -178,7 +185,8 @@ class TipDetailView(Retranslatable, QWidget):
         self.print_button.setText(_("&Print reception record (Ctrl+P)"))
         self.attach_button.setText(_("&Attach file…"))
         self.save_button.setText(_("&Save the file to disk…"))
-        for i, title in enumerate((_("&Particulars"), _("&Timeline"), _("&Deadlines"), _("&Attachments"))):
+        for i, title in enumerate((_("&Particulars"), _("&Timeline"), _("&Deadlines"), _("&Attachments"),
+                                   _("Pro&vince notes"))[:len(self.tab_widgets)]):
             self.tabs.setTabText(i, title)
         for ext, widget in self.extensions:
             self.tabs.setTabText(self.tabs.indexOf(widget), _(ext.title))
@@ -198,8 +206,11 @@ class TipDetailView(Retranslatable, QWidget):
     def show_tip(self, tip: TipView) -> None:
         self.tip = tip
         urgent = "⚠ " + _("URGENT") + " · " if tip.urgent else ""
-        self.title.setText(_("{urgent}Tip {number} · {status}").format(urgent=urgent, number=tip.register_label,
-                                                                       status=tip.status.label()))
+        title = _("{urgent}Tip {number} · {status}").format(urgent=urgent, number=tip.register_label,
+                                                            status=tip.status.label())
+        if is_province(self.ctx.desk):  # the register number is the commune's: say whose
+            title += " · " + commune_name(tip.unit_code)
+        self.title.setText(title)
         self.title.setStyleSheet("color: #b00020;" if tip.urgent else "")
         self._show_next(tip)
         self._fill_particulars(tip)
@@ -207,6 +218,8 @@ class TipDetailView(Retranslatable, QWidget):
         self._fill_deadlines(tip)
         self._fill_attachments(tip)
         self._fill_steps(tip)
+        if self.notes is not None and self.notes.record_id != tip.id:
+            self.notes.show_record(tip.id)
         for _ext, widget in self.extensions:
             show = getattr(widget, "show_tip", None)
             if show is not None:

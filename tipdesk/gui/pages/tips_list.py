@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -33,7 +34,9 @@ from tipdesk.gui import common
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.models.paged import KeepSelection, PagedColumn, PagedTableModel
 from tipdesk.gui.pages import PageContext
+from tipdesk.gui.pages.province_filter import CommuneFilter, commune_column
 from tipdesk.i18n import N_, _, format_datetime, format_number
+from tipdesk.services.province_views import is_province
 from tipdesk.services.tips import TipService
 from tipdesk.services.tips_types import DeadlineFilter, DuePanel, TipRow, TipSort
 
@@ -56,14 +59,17 @@ def _bold(r: TipRow) -> QFont | None:
     return font
 
 
-def tip_columns() -> list[PagedColumn[TipRow]]:
+def tip_columns(province: bool = False) -> list[PagedColumn[TipRow]]:
+    """The list's columns; the provincial office also sees the commune each tip comes from."""
     def urgent_bg(r: TipRow) -> QColor | None:
         return URGENT_BACKGROUND if r.urgent else None
 
+    commune = [dataclasses.replace(commune_column(), background=urgent_bg)] if province else []
     return [
         PagedColumn(N_("Reg. no."), lambda r: ("⚠ " if r.urgent else "") + r.register_label, TipSort.REGISTER.value,
                     font=_bold, background=urgent_bg,
                     tooltip=lambda r: _("Urgent: a person is in immediate danger") if r.urgent else ""),
+        *commune,
         PagedColumn(N_("Received on"), lambda r: format_datetime(r.received_at), TipSort.RECEIVED.value,
                     background=urgent_bg),
         PagedColumn(N_("Source"), lambda r: r.source_type.label(), background=urgent_bg),
@@ -150,6 +156,7 @@ class TipsListView(Retranslatable, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.service = TipService(ctx.desk)
+        self.province = is_province(ctx.desk)
         self.loaded = False
         self.total: int | None = None
         self.due = DuePanelWidget(self)
@@ -190,10 +197,13 @@ class TipsListView(Retranslatable, QWidget):
         self.clear_button.clicked.connect(self.clear_filters)
         self.search_label = QLabel(self)
         self.search_label.setBuddy(self.search)
+        self.commune = CommuneFilter(self.ctx, "tip", self)
+        self.commune.changed.connect(self.apply_filters)
+        self.commune.setVisible(self.province)
 
     def _build_table(self) -> None:
-        self.model: PagedTableModel[TipRow] = PagedTableModel(tip_columns(), self.service.list, lambda r: r.id,
-                                                              self.ctx.tasks, parent=self)
+        self.model: PagedTableModel[TipRow] = PagedTableModel(tip_columns(self.province), self.service.list,
+                                                              lambda r: r.id, self.ctx.tasks, parent=self)
         self.model.load_failed.connect(lambda exc: common.show_error(self, exc))
         self.model.replaced.connect(self._update_count)
         self.model.rowsInserted.connect(lambda *_a: self._update_count())
@@ -211,9 +221,12 @@ class TipsListView(Retranslatable, QWidget):
         header.setSortIndicatorShown(True)
         header.sectionClicked.connect(self._on_header)
         header.setStretchLastSection(False)
-        for column, width in enumerate((80, 112, 85, 105, 125, 260, 130, 210, 115)):
+        widths = [80, 112, 85, 105, 125, 260, 130, 210, 115]
+        if self.province:  # narrower columns leave the summary room beside the commune
+            widths = [80, commune_column().width, 112, 70, 90, 110, 260, 110, 160, 110]
+        for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(self._column_of_title("Summary"), QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda index: self.open_row(index.row()))
         self.keeper = KeepSelection(self.table, self.model)
         self.count_label = QLabel(self)
@@ -242,8 +255,8 @@ class TipsListView(Retranslatable, QWidget):
         grid.addWidget(self.deadline, 0, 5)
         grid.addWidget(self.clear_button, 0, 6)
         row2 = QHBoxLayout()
-        for widget in (self.source, self.channel, self.form, self.officer, self.from_check, self.date_from,
-                       self.to_check, self.date_to):
+        for widget in (self.commune, self.source, self.channel, self.form, self.officer, self.from_check,
+                       self.date_from, self.to_check, self.date_to):
             row2.addWidget(widget)
         row2.addStretch(1)
         grid.addLayout(row2, 1, 0, 1, 7)
@@ -279,6 +292,7 @@ class TipsListView(Retranslatable, QWidget):
         self.open_button.setText(_("&Open (Enter)"))
         self.register_button.setText(_("&Register book…"))
         self.import_button.setText(_("&Import old register…"))
+        self.commune.retranslate()
         self.model.retranslate()
         self.due.retranslate()
         self._update_count()
@@ -300,7 +314,8 @@ class TipsListView(Retranslatable, QWidget):
         if not self.loaded:
             self.loaded = True
             self.model.set_query(filters=self.filters(), sort=TipSort.RECEIVED.value, descending=True)
-            self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+            self.table.horizontalHeader().setSortIndicator(self._column_of_sort(TipSort.RECEIVED),
+                                                           Qt.SortOrder.DescendingOrder)
             self._load_side()
 
     def reload(self) -> None:
@@ -311,6 +326,8 @@ class TipsListView(Retranslatable, QWidget):
         """The deadline panel, the officer list and the count (each one worker call)."""
         self.ctx.tasks.run_db(self.service.due_panel, self.due.set_panel, self._quiet_failure)
         self.ctx.tasks.run_db(self.service.officers, self._set_officers, self._quiet_failure)
+        if self.province:
+            self.commune.load()
         self._load_count()
 
     def _load_count(self) -> None:
@@ -347,7 +364,7 @@ class TipsListView(Retranslatable, QWidget):
         result: dict[str, Any] = {
             "search": self.search.text().strip(), "status": pick(self.status), "deadline": pick(self.deadline),
             "source_type": pick(self.source), "channel": pick(self.channel), "form": pick(self.form),
-            "officer": pick(self.officer),
+            "officer": pick(self.officer), "unit_code": self.commune.value() if self.province else "",
         }
         if self.from_check.isChecked():
             result["date_from"] = _pydate(self.date_from.date())
@@ -365,15 +382,22 @@ class TipsListView(Retranslatable, QWidget):
             widget.setCurrentIndex(0)
         self.from_check.setChecked(False)
         self.to_check.setChecked(False)
+        self.commune.reset()
         self.search.clear()
         self.apply_filters()
 
     def show_attention(self) -> None:
         self.deadline.setCurrentIndex(max(self.deadline.findData(DeadlineFilter.ATTENTION.value), 0))
         self.model.set_query(filters=self.filters(), sort=TipSort.DUE.value, descending=False)
-        self.table.horizontalHeader().setSortIndicator(7, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(self._column_of_sort(TipSort.DUE), Qt.SortOrder.AscendingOrder)
         self._load_count()
         self.table.setFocus()
+
+    def _column_of_sort(self, sort: TipSort) -> int:
+        return next(i for i, c in enumerate(self.model.columns) if c.sort_key == sort.value)
+
+    def _column_of_title(self, title: str) -> int:
+        return next(i for i, c in enumerate(self.model.columns) if c.title == title)
 
     def _on_header(self, column: int) -> None:
         self.model.sort_by_header(column, self.table.horizontalHeader(), newest_first=TipSort.RECEIVED.value)
