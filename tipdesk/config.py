@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from tipdesk import paths
-from tipdesk.db.keyslots import atomic_write_text
 
 
 @dataclass
@@ -34,4 +33,6 @@ class MachineSettings:
 
     def save(self, path: Path | None = None) -> None:
         path = path or paths.settings_file()
+        from tipdesk.db.keyslots import atomic_write_text  # argon2, cryptography: not on the way to the login
+
         atomic_write_text(path, json.dumps(asdict(self), indent=1, ensure_ascii=False))

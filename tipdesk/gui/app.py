@@ -3,18 +3,25 @@
 ``run_gui(args)`` is called by the command line for ``tipdesk`` and ``tipdesk gui``.
 ``AppController`` drives the session: the first-run wizard when no database exists,
 then the login dialog, then the main window; "Log out" returns to the login.
+
+Start-up time: the login window is painted before the heavy modules are imported. Nothing on the
+way to it imports SQLAlchemy, the services, the main window or its pages (guarded by
+tests/unit/test_startup_imports.py). Once the login is painted, ``Preloader`` imports them while
+the user types the password: the Qt-free core on the database worker, then the main window and
+its pages on the GUI thread, one module per event-loop turn.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -24,18 +31,34 @@ from tipdesk.config import MachineSettings
 from tipdesk.gui.crash import install_excepthook
 from tipdesk.gui.language import apply_language, install_translator
 from tipdesk.gui.login import LoginDialog
-from tipdesk.gui.main_window import MainWindow
-from tipdesk.gui.pages import PageSpec
 from tipdesk.gui.pyside_fixes import check_pyside
 from tipdesk.gui.tasks import BaseTaskManager, TaskManager
 from tipdesk.logs import setup_logging
-from tipdesk.services.auth import is_initialised
-from tipdesk.services.context import Desk
 
 if TYPE_CHECKING:
+    from tipdesk.gui.main_window import MainWindow
+    from tipdesk.gui.pages import PageSpec
     from tipdesk.gui.wizard import SetupWizard
+    from tipdesk.services.context import Desk
 
 log = logging.getLogger(__name__)
+
+# Imported on the database worker once the login is painted: the Qt-free core behind the login
+# (open_desk) and the main window. Only a head start: whatever is missing is imported when needed.
+PRELOAD_CORE = (
+    "tipdesk.services.auth",
+    "tipdesk.services.context",
+    "tipdesk.services.settings",
+    "tipdesk.services.users",
+    "tipdesk.services.backup",
+    "tipdesk.services.search",
+    "tipdesk.services.tips",
+    "tipdesk.services.persons",
+    "tipdesk.services.exchange",
+    "tipdesk.services.reports",
+)
+# Then on the GUI thread, one per event-loop turn (the pages as in ``discover_pages``).
+PRELOAD_GUI = ("tipdesk.gui.main_window",)
 
 FONT_POINTS = 10
 FALLBACK_FAMILIES = ["Segoe UI", "Liberation Sans", "DejaVu Sans", "Arial"]
@@ -70,6 +93,76 @@ def configure_app(app: QApplication) -> None:
     install_translator(app)
 
 
+def is_initialised(data_dir: Path | None = None) -> bool:
+    """``services.auth.is_initialised`` without importing SQLAlchemy before the first window.
+
+    With a database server (``OpenPaths.on_server``) the service itself asks the server; for the file
+    in the data folder the same two files as ``OpenPaths`` are looked at here.
+    tests/unit/test_startup_imports.py checks that both agree.
+    """
+    base = data_dir or paths.data_dir()
+    if paths.database_url() or MachineSettings.load(base / "settings.json").database_url:
+        from tipdesk.services.auth import is_initialised as service_is_initialised
+
+        return service_is_initialised(data_dir)
+    return (base / "keyslots.json").exists() and (base / "tipdesk.db").exists()
+
+
+def _import_all(names: Sequence[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
+class Preloader(QObject):
+    """Imports what comes after the login while the user types the password.
+
+    ``start()`` queues the Qt-free core on the database worker (a login submitted meanwhile
+    simply runs after it: it needs the same modules); when it is done the GUI modules follow on
+    the GUI thread, one per event-loop turn so typing stays responsive. A failure only stops the
+    preloading: the same import fails again, visibly, when the main window is built.
+    """
+
+    def __init__(self, tasks: BaseTaskManager, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.started = False
+        self.done = False
+        self._gui: list[str] = []
+
+    def start(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        self.tasks.run_db(lambda: _import_all(PRELOAD_CORE), self._core_done, self._failed)
+
+    def _core_done(self, _result: object) -> None:
+        from tipdesk.gui.pages import PAGE_MODULES
+
+        self._gui = [*PRELOAD_GUI, *(f"tipdesk.gui.pages.{name}" for name in PAGE_MODULES)]
+        QTimer.singleShot(0, self, self._next)
+
+    def _next(self) -> None:
+        if not self._gui:
+            self.done = True
+            log.debug("preloading done")
+            return
+        name = self._gui.pop(0)
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a page module that does not exist yet is skipped, as in discover_pages
+                self._failed(exc)
+                return
+        except Exception as exc:  # never in the user's way: the main window reports it when built
+            self._failed(exc)
+            return
+        QTimer.singleShot(0, self, self._next)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._gui = []
+        log.warning("preloading stopped: %r", exc)
+
+
 class AppController(QObject):
     """Wizard → login → main window, and back to the login after "Log out"."""
 
@@ -85,6 +178,7 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.desk: Desk | None = None
         self.finished = False
+        self.preloader = Preloader(tasks, self)
 
     def start(self) -> None:
         if is_initialised(self.data_dir):
@@ -113,9 +207,20 @@ class AppController(QObject):
         self.login = LoginDialog(self.tasks, data_dir=self.data_dir, username=self.username, clock=self.clock)
         self.login.logged_in.connect(self.show_main)
         self.login.rejected.connect(self.quit)
+        if not self.preloader.started:
+            self.login.installEventFilter(self)
         self.login.show()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Once the login is painted, start importing what comes after it."""
+        if watched is self.login and event.type() == QEvent.Type.Paint and not self.preloader.started:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.preloader, self.preloader.start)
+        return False
+
     def show_main(self, desk: Desk) -> None:
+        from tipdesk.gui.main_window import MainWindow  # preloaded while the password was typed
+
         if self.login is not None:
             self.login.deleteLater()
             self.login = None

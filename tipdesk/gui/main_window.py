@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QGuiApplication, QKeySequence
@@ -39,9 +40,10 @@ from tipdesk.gui.passwords import ChangePasswordDialog
 from tipdesk.gui.search import install_search
 from tipdesk.gui.tasks import BaseTaskManager
 from tipdesk.i18n import _
-from tipdesk.services.auth import log_out
-from tipdesk.services.context import Desk
-from tipdesk.services.settings import SettingsView
+
+if TYPE_CHECKING:
+    from tipdesk.services.context import Desk
+    from tipdesk.services.settings import SettingsView
 
 NAV_WIDTH = 190
 SMALL_SCREEN = (1400, 820)
@@ -306,7 +308,7 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def log_out(self) -> None:
         self.ending = "logout"
-        self.tasks.run_db(lambda: log_out(self.desk), lambda _r: None, lambda _exc: None)
+        self.tasks.run_db(lambda: _log_out(self.desk), lambda _r: None, lambda _exc: None)
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -325,6 +327,13 @@ class MainWindow(Retranslatable, QMainWindow):
         else:
             self.resize(1280, 760)
             self.show()
+
+
+def _log_out(desk: Desk) -> None:
+    """On the worker (the audited log out of ``services.auth``)."""
+    from tipdesk.services.auth import log_out
+
+    log_out(desk)
 
 
 def _dismiss_other_windows(main: QWidget) -> None:

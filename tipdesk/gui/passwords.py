@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,8 +22,9 @@ from tipdesk.gui import common
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.tasks import BaseTaskManager
 from tipdesk.i18n import _
-from tipdesk.services.auth import MIN_PASSWORD, WrongPassword, check_password_strength
-from tipdesk.services.context import Desk
+
+if TYPE_CHECKING:  # the login imports this file before the services (see tipdesk.gui.app)
+    from tipdesk.services.context import Desk
 
 
 def password_edit(parent: QWidget | None = None) -> QLineEdit:
@@ -57,6 +60,8 @@ class NewPasswordRows(QObject):
         form.addRow("", self.status)
 
     def retranslate(self, password_text: str = "", repeat_text: str = "") -> None:
+        from tipdesk.services.auth import MIN_PASSWORD
+
         self.password_label.setText(password_text or _("&Password:"))
         self.repeat_label.setText(repeat_text or _("&Repeat password:"))
         self.reveal.setText(_("S&how the passwords"))
@@ -73,6 +78,8 @@ class NewPasswordRows(QObject):
 
     def problem(self) -> str | None:
         """What is wrong with the entered passwords, or None if they are acceptable."""
+        from tipdesk.services.auth import check_password_strength
+
         try:
             check_password_strength(self.password.text())
         except UserError as exc:
@@ -85,6 +92,8 @@ class NewPasswordRows(QObject):
         return self.problem() is None
 
     def _update(self) -> None:
+        from tipdesk.services.auth import MIN_PASSWORD
+
         if not self.password.text():
             self.status.set_hint(_("Choose a phrase of at least {n} characters that you can remember.").format(
                 n=MIN_PASSWORD))
@@ -180,6 +189,8 @@ class ChangePasswordDialog(Retranslatable, QDialog):
         if not isinstance(exc, UserError):
             raise exc
         self.error.set_error(exc.message)
+        from tipdesk.services.auth import WrongPassword
+
         if isinstance(exc, WrongPassword):
             self.old.clear()
             self.old.setFocus()

@@ -3,36 +3,33 @@
 Each helper returns a Drawing (a flowable) as wide as the text column, so it
 can go straight into ``build_pdf``'s flowables. Labels are already translated
 by the caller; numbers are formatted for the interface language.
+
+reportlab is imported inside the functions: the dashboard uses ``nice_scale`` and must not load
+reportlab with the main window (see tests/unit/test_startup_imports.py).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-
-from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, String
-from reportlab.graphics.widgets.markers import makeMarker
-from reportlab.lib import colors
-from reportlab.lib.units import mm
+from typing import TYPE_CHECKING
 
 from tipdesk import i18n
 from tipdesk.i18n import _
-from tipdesk.reports.fonts import FontNames, register_fonts
-from tipdesk.reports.styles import page_geometry
 
-ACTUAL_COLOUR = colors.HexColor("#1F4E79")
-TARGET_COLOUR = colors.HexColor("#A6A6A6")
-SERIES_COLOURS = [
-    colors.HexColor("#1F4E79"),
-    colors.HexColor("#C55A11"),
-    colors.HexColor("#548235"),
-    colors.HexColor("#7030A0"),
-    colors.HexColor("#BF9000"),
-    colors.HexColor("#2E75B6"),
-]
+if TYPE_CHECKING:
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.colors import Color
+
+    from tipdesk.reports.fonts import FontNames
+
+ACTUAL_COLOUR = "#1F4E79"
+TARGET_COLOUR = "#A6A6A6"
+GRID_COLOUR = "#D9D9D9"
+SERIES_COLOURS = ["#1F4E79", "#C55A11", "#548235", "#7030A0", "#BF9000", "#2E75B6"]
 MARKERS = ["FilledCircle", "FilledSquare", "FilledDiamond", "FilledTriangle", "Circle", "Square"]
 FONT_SIZE = 8
 LEGEND_HEIGHT = 16
@@ -56,6 +53,8 @@ def nice_scale(top: float, steps: Sequence[float] = (1, 2, 5, 10)) -> tuple[floa
 
 
 def _no_data(width: float, height: float, fonts: FontNames) -> Drawing:
+    from reportlab.graphics.shapes import Drawing, String
+
     drawing = Drawing(width, height)
     drawing.add(
         String(width / 2, height / 2, _("No data"), fontName=fonts.sans, fontSize=10, textAnchor="middle")
@@ -63,7 +62,9 @@ def _no_data(width: float, height: float, fonts: FontNames) -> Drawing:
     return drawing
 
 
-def _legend(pairs: list[tuple[colors.Color, str]], x: float, y: float, fonts: FontNames) -> Legend:
+def _legend(pairs: list[tuple[Color, str]], x: float, y: float, fonts: FontNames) -> Legend:
+    from reportlab.graphics.charts.legends import Legend
+
     legend = Legend()
     legend.x, legend.y = x, y
     legend.alignment = "right"
@@ -93,6 +94,13 @@ def bar_chart_targets(
     """
     if not len(labels) == len(actual_pct) == len(target_pct):
         raise ValueError("labels, actual_pct and target_pct must have the same length")
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.units import mm
+
+    from tipdesk.reports.fonts import register_fonts
+    from tipdesk.reports.styles import page_geometry
+
     fonts = register_fonts()
     width = width if width is not None else page_geometry().content_width
     height = max(len(labels) * ROW_HEIGHT + LEGEND_HEIGHT + 36, 50 * mm)
@@ -109,8 +117,9 @@ def bar_chart_targets(
     chart.data = [list(reversed(target_pct)), list(reversed(actual_pct))]
     chart.categoryAxis.categoryNames = list(reversed(labels))
     _style_bar_axes(chart, fonts, label_area, [*actual_pct, *target_pct])
-    chart.bars[0].fillColor = TARGET_COLOUR
-    chart.bars[1].fillColor = ACTUAL_COLOUR
+    actual, target = _hex(ACTUAL_COLOUR), _hex(TARGET_COLOUR)
+    chart.bars[0].fillColor = target
+    chart.bars[1].fillColor = actual
     chart.barLabelFormat = _percent
     chart.barLabels.fontName = fonts.sans
     chart.barLabels.fontSize = FONT_SIZE - 1
@@ -119,7 +128,7 @@ def bar_chart_targets(
     chart.barSpacing = 1
     chart.groupSpacing = 6
     drawing.add(chart)
-    pairs = [(ACTUAL_COLOUR, actual_name or _("Achieved")), (TARGET_COLOUR, target_name or _("Target"))]
+    pairs = [(actual, actual_name or _("Achieved")), (target, target_name or _("Target"))]
     drawing.add(_legend(pairs, label_area, 2, fonts))
     return drawing
 
@@ -142,7 +151,7 @@ def _style_bar_axes(
     value_axis.labels.fontSize = FONT_SIZE
     value_axis.labelTextFormat = _percent
     value_axis.visibleGrid = True
-    value_axis.gridStrokeColor = colors.HexColor("#D9D9D9")
+    value_axis.gridStrokeColor = _hex(GRID_COLOUR)
 
 
 def trend_chart(
@@ -150,12 +159,24 @@ def trend_chart(
     series: Mapping[str, Sequence[float]],
     *,
     width: float | None = None,
-    height: float = 70 * mm,
+    height: float | None = None,
 ) -> Drawing:
-    """One line per series over the periods (e.g. tips received per quarter), with a legend."""
+    """One line per series over the periods (e.g. tips received per quarter), with a legend.
+
+    ``height`` is in points (default: 70 mm).
+    """
     for name, values in series.items():
         if len(values) != len(periods):
             raise ValueError(f"series {name!r} has {len(values)} values for {len(periods)} periods")
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.graphics.widgets.markers import makeMarker
+    from reportlab.lib.units import mm
+
+    from tipdesk.reports.fonts import register_fonts
+    from tipdesk.reports.styles import page_geometry
+
+    height = height if height is not None else 70 * mm
     fonts = register_fonts()
     width = width if width is not None else page_geometry().content_width
     if not periods or not series:
@@ -168,9 +189,9 @@ def trend_chart(
     chart.data = [list(values) for values in series.values()]
     chart.joinedLines = 1
     _style_line_axes(chart, fonts, periods, [v for values in series.values() for v in values])
-    pairs: list[tuple[colors.Color, str]] = []
+    pairs: list[tuple[Color, str]] = []
     for index, name in enumerate(series):
-        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        colour = _hex(SERIES_COLOURS[index % len(SERIES_COLOURS)])
         chart.lines[index].strokeColor = colour
         chart.lines[index].strokeWidth = 1.5
         chart.lines[index].symbol = makeMarker(MARKERS[index % len(MARKERS)], size=4, fillColor=colour)
@@ -201,4 +222,10 @@ def _style_line_axes(
     value_axis.labels.fontSize = FONT_SIZE
     value_axis.labelTextFormat = lambda v: i18n.format_number(v)
     value_axis.visibleGrid = True
-    value_axis.gridStrokeColor = colors.HexColor("#D9D9D9")
+    value_axis.gridStrokeColor = _hex(GRID_COLOUR)
+
+
+def _hex(colour: str) -> Color:
+    from reportlab.lib.colors import HexColor
+
+    return HexColor(colour)

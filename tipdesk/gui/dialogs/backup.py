@@ -8,6 +8,8 @@ The main window hooks them in with one call::
 and places ``self.backup_ui.banner`` at the top of its central widget (it shows itself when the last
 backup is older than the ``backup_reminder_days`` setting; call ``self.backup_ui.refresh()`` after a
 login). ``RestoreDialog`` also works without a desk (the login window's "Restore a backup…" on a new PC).
+
+The backup service is imported where it is used (on the worker for the reminder), not with the main window.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -43,8 +46,10 @@ from tipdesk.gui import common
 from tipdesk.gui.language import Retranslatable
 from tipdesk.gui.tasks import BaseTaskManager, TaskContext, run_with_progress
 from tipdesk.i18n import _, format_datetime
-from tipdesk.services import backup as svc
-from tipdesk.services.context import Desk
+
+if TYPE_CHECKING:
+    from tipdesk.services import backup as svc
+    from tipdesk.services.context import Desk
 
 FOLDER_KEY = "backup_folder"  # MachineSettings.extra: the last folder (USB stick) backed up to
 FILE_FILTER = "tipdesk (*.tdbackup)"
@@ -54,6 +59,13 @@ def _remember_folder(folder: Path) -> None:
     settings = MachineSettings.load()
     settings.extra[FOLDER_KEY] = str(folder)
     settings.save()
+
+
+def _reminder(desk: Desk) -> svc.BackupReminder:
+    """On the worker: the backup service loads there, off the GUI thread, when first needed."""
+    from tipdesk.services import backup as svc
+
+    return svc.reminder(desk)
 
 
 def _last_folder() -> str:
@@ -100,7 +112,7 @@ class BackupDialog(Retranslatable, QDialog):
         self.folder.textChanged.connect(self._update)
         self.retranslate()
         self.resize(620, 0)
-        self.tasks.run_db(lambda: svc.reminder(desk), self._show_reminder, lambda _exc: None)
+        self.tasks.run_db(lambda: _reminder(desk), self._show_reminder, lambda _exc: None)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Back up"))
@@ -125,6 +137,8 @@ class BackupDialog(Retranslatable, QDialog):
         self.ok.setEnabled(bool(self.folder.text().strip()) and self.isEnabled())
 
     def submit(self) -> None:
+        from tipdesk.services import backup as svc
+
         folder = Path(self.folder.text().strip())
         if not folder.is_dir():
             self.message.set_error(_("The folder {path} does not exist.").format(path=folder))
@@ -136,6 +150,8 @@ class BackupDialog(Retranslatable, QDialog):
                           lambda result: self._done(folder, result), self._failed, cancellable=False)
 
     def _done(self, folder: Path, result: svc.BackupResult) -> None:
+        from tipdesk.services import backup as svc
+
         self.setEnabled(True)
         _remember_folder(folder)
         self.message.set_ok(_("Backup written and verified: {path} ({size} bytes).").format(
@@ -238,6 +254,8 @@ class RestoreDialog(Retranslatable, QDialog):
         self.file.setText(str(path))
         self.info = None
         self.message.clear_message()
+        from tipdesk.services import backup as svc
+
         try:
             self.info = svc.read_info(path)
         except UserError as exc:
@@ -260,6 +278,8 @@ class RestoreDialog(Retranslatable, QDialog):
         self.ok.setEnabled(self.info is not None and has_user and bool(self.secret.text()))
 
     def credentials(self) -> svc.Credentials:
+        from tipdesk.services import backup as svc
+
         if self.use_code.isChecked():
             return svc.Credentials(self.secret.text())
         return svc.Credentials(self.secret.text(), self.username.text().strip())
@@ -271,6 +291,8 @@ class RestoreDialog(Retranslatable, QDialog):
                 self, _("Replace the current database with this backup? The current one is kept in the backups "
                         "folder, and everyone must log in again."), yes=_("&Restore")):
             return
+        from tipdesk.services import backup as svc
+
         path, creds = Path(self.file.text()), self.credentials()
         self.message.clear_message()
         self.setEnabled(False)
@@ -279,6 +301,8 @@ class RestoreDialog(Retranslatable, QDialog):
                           lambda _report: self._verified(path, creds), self._failed, cancellable=False)
 
     def _verified(self, path: Path, creds: svc.Credentials) -> None:
+        from tipdesk.services import backup as svc
+
         if self.release_desk is not None:
             self.release_desk()  # the open database must be closed before it is replaced
             self.release_desk, self.current = None, None
@@ -364,7 +388,7 @@ def add_backup_actions(menu: QMenu, window: QWidget, desk: Callable[[], Desk | N
         backup_action.setEnabled(current is not None and allowed)
         restore_action.setEnabled(allowed)
         if current is not None and allowed:
-            tasks.run_db(lambda: svc.reminder(current), banner.show_status, lambda _exc: None)
+            tasks.run_db(lambda: _reminder(current), banner.show_status, lambda _exc: None)
         else:
             banner.show_status(None)
 
