@@ -140,3 +140,23 @@ def country_name(code: str, lang: str | None = None) -> str:
     if name is None:
         raise NotFound(_("There is no country with the code “{code}”.").format(code=code))
     return name
+
+
+def country_or_code(code: str) -> str:
+    """The country's name for display; the code when unknown, "" for ""."""
+    if not code:
+        return ""
+    try:
+        return country_name(code)
+    except NotFound:
+        return code
+
+
+def ethnic_or_code(code: str) -> str:
+    """The ethnic group's name for display; the code when unknown, "" for ""."""
+    if not code:
+        return ""
+    try:
+        return ethnic_group(code).name()
+    except NotFound:
+        return code

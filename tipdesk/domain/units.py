@@ -18,7 +18,7 @@ from typing import TypeAlias
 
 from tipdesk.domain import refdata
 from tipdesk.domain.text import fold
-from tipdesk.errors import NotFound
+from tipdesk.errors import NotFound, UserError
 from tipdesk.i18n import N_, _
 
 __all__ = [
@@ -168,6 +168,16 @@ def commune(code: str) -> Commune:
     if found is None:
         raise NotFound(_("There is no commune or ward with the code “{code}”.").format(code=code))
     return found
+
+
+def name_or_code(code: str) -> str:
+    """The unit's name for display; the code itself when it is not in the list (old or mistyped), "" for ""."""
+    if not code:
+        return ""
+    try:
+        return unit_name(code)
+    except UserError:  # not in the list, or not a unit code at all
+        return code
 
 
 def unit_name(code: str) -> str:

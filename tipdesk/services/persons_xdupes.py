@@ -61,7 +61,7 @@ from tipdesk.domain import reference, units
 from tipdesk.domain.deadlines import local_date
 from tipdesk.domain.persons import IdentificationStatus, Sex
 from tipdesk.domain.roles import Perm
-from tipdesk.errors import NotFound, UserError
+from tipdesk.errors import UserError
 from tipdesk.events import Changes
 from tipdesk.i18n import N_, _, format_date, format_vnd, ngettext
 from tipdesk.services.persons_access import audit_identity, reading, visible_ids
@@ -261,24 +261,6 @@ def candidates_statement() -> CompoundSelect[Any]:
 # --- formatting ---------------------------------------------------------------------------------------------------
 
 
-def _unit_name(code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return units.unit_name(code)
-    except UserError:
-        return code
-
-
-def _ethnic(code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return reference.ethnic_group(code).name()
-    except NotFound:
-        return code
-
-
 def _date(value: dt.date | None) -> str:
     return format_date(value) if value is not None else ""
 
@@ -296,7 +278,7 @@ def _status(value: str) -> IdentificationStatus:
 
 def _side(p: Person, visible: bool) -> DupSide:
     return DupSide(p.id, p.pseudonym, visible, p.full_name if visible else p.pseudonym, p.unit_code,
-                   _unit_name(p.unit_code), _sex(p.sex), p.birth_year, p.received_on, _status(p.status))
+                   units.name_or_code(p.unit_code), _sex(p.sex), p.birth_year, p.received_on, _status(p.status))
 
 
 def _reasons(row: Any) -> tuple[str, ...]:
@@ -322,7 +304,7 @@ def _view_rows(a: PersonView, b: PersonView, support: tuple[tuple[int, int], tup
 
     rows = [
         row(_("Record code"), lambda v: v.pseudonym),
-        row(_("Commune that recorded"), lambda v: _unit_name(v.unit_code)),
+        row(_("Commune that recorded"), lambda v: units.name_or_code(v.unit_code)),
         row(_("Received on"), lambda v: _date(v.received_on)),
     ]
     if a.identity_visible and b.identity_visible:
@@ -335,18 +317,18 @@ def _view_rows(a: PersonView, b: PersonView, support: tuple[tuple[int, int], tup
     rows += [
         row(_("Year of birth"), lambda v: str(v.birth_year or "")),
         row(_("Sex"), lambda v: v.sex.label()),
-        row(_("Ethnic group"), lambda v: _ethnic(v.ethnic_code)),
+        row(_("Ethnic group"), lambda v: reference.ethnic_or_code(v.ethnic_code)),
     ]
     if a.identity_visible and b.identity_visible:
         rows += [
-            row(_("Address"), lambda v: ", ".join(x for x in (v.address_detail, _unit_name(v.address_unit_code))
+            row(_("Address"), lambda v: ", ".join(x for x in (v.address_detail, units.name_or_code(v.address_unit_code))
                                                     if x), True),
             row(_("Telephone"), lambda v: v.phone, True),
             row(_("Guardian"), lambda v: v.guardian_name, True),
         ]
     counts = {a.id: support[0], b.id: support[1]}
     rows += [
-        row(_("Place of origin"), lambda v: _unit_name(v.origin_unit_code)),
+        row(_("Place of origin"), lambda v: units.name_or_code(v.origin_unit_code)),
         row(_("Identification status"), lambda v: v.status.label()),
         row(_("Returned from"), lambda v: country_label(v.from_country)),
         row(_("Returned on"), lambda v: _date(v.returned_on)),

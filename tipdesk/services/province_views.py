@@ -19,7 +19,6 @@ from tipdesk.db.models.exchange import Peer
 from tipdesk.domain import units
 from tipdesk.domain.roles import Perm, Profile
 from tipdesk.domain.text import fold
-from tipdesk.errors import UserError
 from tipdesk.services import persons_query, tips_query
 
 if TYPE_CHECKING:
@@ -38,12 +37,7 @@ class CommuneChoice:
 @functools.lru_cache(maxsize=4096)
 def commune_name(code: str) -> str:
     """The name of a commune (or, for the province's own records, of the province); the code if unknown."""
-    if not code:
-        return ""
-    try:
-        return units.unit_name(code)
-    except UserError:
-        return code
+    return units.name_or_code(code)
 
 
 def is_province(desk: Desk) -> bool:

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from tipdesk.domain import units
 from tipdesk.domain.roles import Perm
 from tipdesk.domain.text import fold, fold_telex
-from tipdesk.errors import NotFound, PermissionDenied
+from tipdesk.errors import PermissionDenied
 from tipdesk.i18n import _
 from tipdesk.services.persons_access import audit_identity, reading, sees_all, sees_linked, visible_ids
 from tipdesk.services.tips_types import register_label
@@ -349,15 +349,6 @@ _PERSON_COLUMNS = (
 )
 
 
-def _unit(code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return units.unit_name(code)
-    except NotFound:
-        return code
-
-
 def _shorten(value: str, width: int) -> str:
     flat = " ".join(value.split())
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
@@ -391,7 +382,7 @@ def _finish(c: _Candidate, words: Sequence[QueryWord]) -> SearchHit:
 def _tip_candidate(row: Any, words: Sequence[QueryWord], tier: Tier) -> _Candidate:
     title = f"{register_label(row.register_no, row.register_year)} · {_shorten(row.summary, TITLE_SUMMARY_CHARS)}"
     reporter = "" if row.reporter_secret else row.reporter_name
-    fields = [row.summary, row.place_detail, _unit(row.place_unit_code), reporter, row.suspects]
+    fields = [row.summary, row.place_detail, units.name_or_code(row.place_unit_code), reporter, row.suspects]
     return _candidate("tip", row.id, title, fields, words, tier)
 
 

@@ -59,12 +59,7 @@ def form_label(code: str) -> str:
 
 
 def country_label(code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return reference.country_name(code)
-    except NotFound:
-        return code
+    return reference.country_or_code(code)
 
 
 def place_label(unit_code: str, detail: str = "") -> str:

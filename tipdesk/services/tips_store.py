@@ -62,15 +62,6 @@ def set_forms(session: Session, tip_id: str, forms: Sequence[str]) -> bool:
     return True
 
 
-def _place_words(unit_code: str) -> str:
-    if not unit_code:
-        return ""
-    try:
-        return units.unit_name(unit_code)
-    except NotFound:
-        return unit_code
-
-
 def search_text(tip: Tip) -> str:
     """Folded text searched by the list: number, summary, place, reporter (unless secret), suspects."""
     return compose_search_text(tip.register_no, tip.register_year, tip.summary, tip.place_detail,
@@ -80,7 +71,7 @@ def search_text(tip: Tip) -> str:
 def compose_search_text(register_no: int, register_year: int, summary: str, place_detail: str,
                         place_unit_code: str, visible_reporter: str, suspects: str,
                         fold: Callable[[str], str] = fold) -> str:
-    parts = [register_label(register_no, register_year), summary, place_detail, _place_words(place_unit_code),
+    parts = [register_label(register_no, register_year), summary, place_detail, units.name_or_code(place_unit_code),
              visible_reporter, suspects]
     return fold(" ".join(p for p in parts if p))
 

@@ -119,21 +119,11 @@ class AmountEdit(QLineEdit):
 
 
 def country_text(code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return reference.country_name(code)
-    except NotFound:
-        return code
+    return reference.country_or_code(code)
 
 
 def ethnic_text(code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return reference.ethnic_group(code).name()
-    except NotFound:
-        return code
+    return reference.ethnic_or_code(code)
 
 
 def unit_text(code: str) -> str:
