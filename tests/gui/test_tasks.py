@@ -142,3 +142,21 @@ def test_result_for_a_closed_window_is_dropped(worker: TaskManager, qtbot) -> No
         release.set()
         qtbot.waitUntil(lambda: not worker.busy)
     assert exceptions == []
+
+
+def test_a_page_the_user_waits_for_runs_before_the_waiting_side_tasks(qtbot) -> None:
+    """run_db_first jumps the queue (the running task still finishes first): a list page is not held
+    up by the counts and panels queued before it."""
+    tasks = TaskManager()
+    gate = threading.Event()
+    order: list[str] = []
+    try:
+        tasks.run_db(lambda: gate.wait(5) and order.append("running"))
+        tasks.run_db(lambda: order.append("count"))
+        tasks.run_db(lambda: order.append("panel"))
+        tasks.run_db_first(lambda: order.append("page"))
+        gate.set()
+        qtbot.waitUntil(lambda: not tasks.busy, timeout=5000)
+    finally:
+        tasks.shutdown()
+    assert order == ["running", "page", "count", "panel"]

@@ -219,3 +219,16 @@ def test_find_by_register_number(tips: TipService, clock: FixedClock) -> None:
     assert tips.find_id("01/2026") == view.id == tips.find_id(view.id)
     with pytest.raises(UserError):
         tips.find_id("99/2026")
+
+
+def test_officer_names_and_a_capped_count(tips: TipService, clock: FixedClock) -> None:
+    """The officer filter lists each name once, sorted (a skip scan of the index); a capped count stops
+    one past the cap, so the list can say "more than" on a huge register without reading every row."""
+    from tests.unit.tips_support import tip_input
+
+    for officer in ("Trần Văn Bình", "Hà Thị Lan", "Trần Văn Bình"):
+        tips.create(tip_input(clock, officer_name=officer))
+    assert tips.officers() == ["Hà Thị Lan", "Trần Văn Bình"]
+    assert tips.count() == 3
+    assert tips.count(cap=1) == 2
+    assert tips.count(cap=10) == 3

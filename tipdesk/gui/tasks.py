@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -76,6 +77,12 @@ class BaseTaskManager(QObject):
                on_error: Failed | None = None) -> None:
         raise NotImplementedError
 
+    def run_db_first(self, fn: Callable[[], T], on_done: Callable[[T], None] | None = None,
+                     on_error: Failed | None = None) -> None:
+        """As ``run_db``, but ahead of the tasks still waiting (a page the user is looking at goes before
+        counts and side panels); the task already running finishes first."""
+        self.run_db(fn, on_done, on_error)
+
     def shutdown(self) -> None:
         """Wait for the running task and stop the worker."""
 
@@ -130,17 +137,32 @@ class TaskManager(BaseTaskManager):
         super().__init__(parent)
         self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tipdesk-db")
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        # The waiting tasks, in run order; each submitted job runs whichever task is first when it starts.
+        self._jobs: deque[tuple[Callable[[], Any], Done | None, Failed | None]] = deque()
+        self._jobs_lock = threading.Lock()
 
     def run_db(self, fn: Callable[[], T], on_done: Callable[[T], None] | None = None,
                on_error: Failed | None = None) -> None:
+        self._queue(fn, on_done, on_error, first=False)
+
+    def run_db_first(self, fn: Callable[[], T], on_done: Callable[[T], None] | None = None,
+                     on_error: Failed | None = None) -> None:
+        self._queue(fn, on_done, on_error, first=True)
+
+    def _queue(self, fn: Callable[[], Any], on_done: Done | None, on_error: Failed | None, *, first: bool) -> None:
         if self._executor is None:
             raise RuntimeError("the database worker was shut down")
         self._begin()
-        future = self._executor.submit(_call, fn)
-        future.add_done_callback(lambda f: self._finished.emit(partial(self._resolve, f, on_done, on_error)))
+        with self._jobs_lock:
+            (self._jobs.appendleft if first else self._jobs.append)((fn, on_done, on_error))
+        self._executor.submit(self._run_next)
 
-    def _resolve(self, future: Future[tuple[bool, Any]], on_done: Done | None, on_error: Failed | None) -> None:
-        self._deliver(future.result(), on_done, on_error)
+    def _run_next(self) -> None:
+        """On the worker: run the first waiting task and hand its outcome to the GUI thread."""
+        with self._jobs_lock:
+            fn, on_done, on_error = self._jobs.popleft()
+        outcome = _call(fn)
+        self._finished.emit(partial(self._deliver, outcome, on_done, on_error))
 
     @Slot(object)
     def _on_finished(self, closure: Callable[[], None]) -> None:

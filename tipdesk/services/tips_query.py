@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
 from sqlalchemy.orm import Session
 
 from tipdesk.db.models.tips import NO_DUE, Tip, TipForm
@@ -191,14 +191,27 @@ def page_of(rows: Sequence[Any], more: bool, request: PageRequest, convert: Any)
     return Page([convert(r) for r in rows], cursor)
 
 
-def count(session: Session, filters: Mapping[str, Any], now: dt.datetime) -> int:
-    stmt = select(func.count()).select_from(Tip).where(*where_clauses(filters, now))
+def count(session: Session, filters: Mapping[str, Any], now: dt.datetime, cap: int | None = None) -> int:
+    """The number of matching tips; with ``cap``, at most ``cap + 1`` rows are counted (a list's label on a
+    very large register says "more than ..." instead of reading every row)."""
+    if cap is None:
+        stmt = select(func.count()).select_from(Tip).where(*where_clauses(filters, now))
+    else:
+        matching = select(Tip.id).where(*where_clauses(filters, now)).limit(cap + 1).subquery()
+        stmt = select(func.count()).select_from(matching)
     return int(session.scalar(stmt) or 0)
 
 
 def distinct_officers(session: Session) -> list[str]:
-    stmt = select(Tip.officer_name).where(Tip.officer_name != "").distinct().order_by(Tip.officer_name)
-    return list(session.scalars(stmt))
+    """The officer names in use, by a skip scan of ``ix_tips_officer_name``: one index seek per name, so a
+    million tips cost what a few dozen names cost (a plain DISTINCT reads every index entry)."""
+    officers = text(
+        "WITH RECURSIVE o(name) AS ("
+        " SELECT (SELECT min(officer_name) FROM tips WHERE officer_name > '')"
+        " UNION ALL SELECT (SELECT min(officer_name) FROM tips WHERE officer_name > o.name) FROM o"
+        " WHERE o.name IS NOT NULL)"
+        " SELECT name FROM o WHERE name IS NOT NULL")
+    return [str(name) for name in session.scalars(officers)]
 
 
 def distinct_units(session: Session) -> list[str]:

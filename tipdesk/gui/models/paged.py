@@ -125,7 +125,7 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
                 self._exhausted = True
                 self.load_failed.emit(exc)
 
-        self._tasks.run_db(lambda: self._fetch(request), done, failed)
+        self._tasks.run_db_first(lambda: self._fetch(request), done, failed)  # before counts and panels
 
     def _receive(self, page: Page[T], replace: bool) -> None:
         self._cursor = page.next_cursor
