@@ -105,11 +105,10 @@ class TipService:
                 self._audit_reveal(session, revealed, "list")
         return page
 
-    def count(self, filters: dict[str, Any] | None = None, cap: int | None = None) -> int:
-        """Matching tips; with ``cap``, counting stops past ``cap`` (the result is then ``cap + 1``)."""
+    def count(self, filters: dict[str, Any] | None = None) -> int:
         self.desk.require(Perm.TIP_VIEW)
         with self.desk.read() as session:
-            return q.count(session, filters or {}, self.desk.now(), cap)
+            return q.count(session, filters or {}, self.desk.now())
 
     def due_panel(self, limit: int = 20) -> DuePanel:
         """Overdue and due-soon counts and the first ``limit`` such tips, earliest deadline first."""

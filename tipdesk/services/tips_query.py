@@ -191,14 +191,8 @@ def page_of(rows: Sequence[Any], more: bool, request: PageRequest, convert: Any)
     return Page([convert(r) for r in rows], cursor)
 
 
-def count(session: Session, filters: Mapping[str, Any], now: dt.datetime, cap: int | None = None) -> int:
-    """The number of matching tips; with ``cap``, at most ``cap + 1`` rows are counted (a list's label on a
-    very large register says "more than ..." instead of reading every row)."""
-    if cap is None:
-        stmt = select(func.count()).select_from(Tip).where(*where_clauses(filters, now))
-    else:
-        matching = select(Tip.id).where(*where_clauses(filters, now)).limit(cap + 1).subquery()
-        stmt = select(func.count()).select_from(matching)
+def count(session: Session, filters: Mapping[str, Any], now: dt.datetime) -> int:
+    stmt = select(func.count()).select_from(Tip).where(*where_clauses(filters, now))
     return int(session.scalar(stmt) or 0)
 
 

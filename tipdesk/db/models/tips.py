@@ -29,6 +29,7 @@ class Tip(TravellingMixin, Base):
         Index("ix_tips_unit_received", "unit_code", "urgent", "received_at", "id"),
         Index("ix_tips_register", "urgent", "register_year", "register_no", "id"),
         Index("ix_tips_due", "urgent", "next_due_at", "id"),
+        Index("ix_tips_next_due", "next_due_at", "next_alarm_at"),  # deadline panel counts, index only
         Index("ix_tips_status", "status", "received_at"),
         Index("ix_tips_officer_name", "officer_name"),
     )

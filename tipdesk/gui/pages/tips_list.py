@@ -58,9 +58,6 @@ def _bold(r: TipRow) -> QFont | None:
     font.setBold(True)
     return font
 
-# The list counts matching tips up to this many; beyond, its label says "more than".
-COUNT_CAP = 100_000
-
 
 def tip_columns(province: bool = False) -> list[PagedColumn[TipRow]]:
     """The list's columns; the provincial office also sees the commune each tip comes from."""
@@ -335,7 +332,7 @@ class TipsListView(Retranslatable, QWidget):
 
     def _load_count(self) -> None:
         filters = self.filters()
-        self.ctx.tasks.run_db(lambda: self.service.count(filters, COUNT_CAP), self._set_total, self._quiet_failure)
+        self.ctx.tasks.run_db(lambda: self.service.count(filters), self._set_total, self._quiet_failure)
 
     def _quiet_failure(self, exc: BaseException) -> None:
         common.show_error(self, exc)
@@ -351,9 +348,6 @@ class TipsListView(Retranslatable, QWidget):
         shown = self.model.rowCount()
         if self.total is None:
             self.count_label.setText("")
-        elif self.total > COUNT_CAP:
-            self.count_label.setText(_("{shown} of more than {total} tips shown").format(
-                shown=format_number(shown), total=format_number(COUNT_CAP)))
         else:
             self.count_label.setText(_("{shown} of {total} tips shown").format(
                 shown=format_number(shown), total=format_number(self.total)))

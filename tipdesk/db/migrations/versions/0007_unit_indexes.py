@@ -1,4 +1,5 @@
-"""Indexes for the province's consolidated lists: a page of one commune's tips or persons seeks to them.
+"""Indexes for lists at scale: a page of one commune's tips or persons seeks to them (the province's
+consolidated lists), and the deadline panel counts overdue and due-soon tips from the index alone.
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +16,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_index("ix_tips_unit_received", "tips", ["unit_code", "urgent", "received_at", "id"])
     op.create_index("ix_persons_unit_received", "persons", ["unit_code", "received_on", "id"])
+    op.create_index("ix_tips_next_due", "tips", ["next_due_at", "next_alarm_at"])
 
 
 def downgrade() -> None:
