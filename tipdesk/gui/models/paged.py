@@ -36,6 +36,11 @@ T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 KEY_ROLE = Qt.ItemDataRole.UserRole + 10
 DEFAULT_PAGE = 100
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_HOOKS = {int(Qt.ItemDataRole.ForegroundRole.value): "foreground", int(Qt.ItemDataRole.BackgroundRole.value): "background",
+          int(Qt.ItemDataRole.FontRole.value): "font", _TOOLTIP: "tooltip"}
 # The first page after a new query: more than a maximised 1080p window shows, half a page of work less
 # before the first paint; scrolling fetches whole pages from there.
 FIRST_PAGE = 50
@@ -205,28 +210,24 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.rows):
+        # Called several times per visible cell on every paint: plain int roles, one dict look-up per hook.
+        r = index.row()
+        if r < 0 or r >= len(self.rows):
             return None
-        row, column = self.rows[index.row()], self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        row, column = self.rows[r], self.columns[index.column()]
+        role = int(role)
+        if role == _DISPLAY:
             return column.text(row)
+        if role == _ALIGN:
+            return int(column.align.value)
         if role == KEY_ROLE:
             return self._key(row)
-        return self._styled(row, column, role)
-
-    @staticmethod
-    def _styled(row: T, column: PagedColumn[T], role: int) -> Any:
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align.value)
-        hook: Callable[[T], Any] | None = None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            hook = column.foreground
-        elif role == Qt.ItemDataRole.BackgroundRole:
-            hook = column.background
-        elif role == Qt.ItemDataRole.FontRole:
-            hook = column.font
-        elif role == Qt.ItemDataRole.ToolTipRole:
-            hook = column.tooltip or column.text  # the whole text of a cut-off cell
+        attr = _HOOKS.get(role)
+        if attr is None:
+            return None
+        hook: Callable[[T], Any] | None = getattr(column, attr)
+        if hook is None and role == _TOOLTIP:
+            hook = column.text  # the whole text of a cut-off cell
         return hook(row) if hook is not None else None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
