@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from tipdesk.gui.pages import PageContext
 from tipdesk.i18n import _
-from tipdesk.services.leases import RENEW_SECONDS, LeaseInfo, LeaseService
+from tipdesk.services.leases import RENEW_SECONDS, LeaseInfo, LeaseService, StaleRecord
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,14 @@ class EditGuard(QFrame):
         self.stale = True
         self.label.setText(message)
         self._show_state()
+
+    def take_stale(self, exc: BaseException) -> bool:
+        """Show a ``StaleRecord`` failure of a save in the banner, with Reload focused; False for others."""
+        if not isinstance(exc, StaleRecord):
+            return False
+        self.show_stale(exc.message)
+        self.reload_button.setFocus()
+        return True
 
     def clear_stale(self) -> None:
         self.stale = False

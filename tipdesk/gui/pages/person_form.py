@@ -40,7 +40,7 @@ from tipdesk.gui.pages.person_common import DateLine, date_edit, date_of, parse_
 from tipdesk.gui.pages.person_dupes import DuplicatesDialog
 from tipdesk.gui.unit_picker import SearchCombo
 from tipdesk.i18n import _
-from tipdesk.services.leases import PERSON, StaleRecord
+from tipdesk.services.leases import PERSON
 from tipdesk.services.persons import PersonService
 from tipdesk.services.persons_types import (
     Confidentiality,
@@ -402,10 +402,8 @@ class PersonFormDialog(QDialog):
         if not isinstance(exc, UserError):
             self.message.clear_message()
             raise exc
-        if isinstance(exc, StaleRecord) and self.guard is not None:
+        if self.guard is not None and self.guard.take_stale(exc):
             self.message.clear_message()
-            self.guard.show_stale(exc.message)
-            self.guard.reload_button.setFocus()
             return
         self.message.set_error(exc.message)
         if isinstance(exc, ValidationError):

@@ -36,7 +36,7 @@ from tipdesk.gui.pages import PageContext
 from tipdesk.gui.pages.edit_lease import EditGuard
 from tipdesk.gui.unit_picker import SearchCombo
 from tipdesk.i18n import _
-from tipdesk.services.leases import TIP, StaleRecord
+from tipdesk.services.leases import TIP
 from tipdesk.services.tips import TipService
 from tipdesk.services.tips_types import ReporterKind, TipInput, TipView
 
@@ -301,10 +301,8 @@ class TipFormDialog(QDialog):
         if not isinstance(exc, UserError):
             self.message.clear_message()
             raise exc
-        if isinstance(exc, StaleRecord) and self.guard is not None:
+        if self.guard is not None and self.guard.take_stale(exc):
             self.message.clear_message()
-            self.guard.show_stale(exc.message)
-            self.guard.reload_button.setFocus()
             return
         self.message.set_error(exc.message)
         if isinstance(exc, ValidationError):
