@@ -182,6 +182,30 @@ def test_revealing_a_secret_reporter_is_audited(tips: TipService, police: Desk, 
     assert all(json.loads(r.detail)["tips"] == [secret.id] for r in rows)
 
 
+def test_lists_on_screen_get_secret_reporters_only_after_the_audit(tips: TipService, police: Desk,
+                                                                    admin_desk: Any, installed: Installed,
+                                                                    clock: FixedClock) -> None:
+    secret = tips.create(tip_input(clock, reporter_secret=True, reporter_name="Hà Thị Bí Mật"))
+    plain = tips.create(tip_input(clock, reporter_name="Trần Văn Công"))
+    page = tips.list(PageRequest(), reveal_later=True)
+    shown = {r.id: r for r in page.rows}
+    assert shown[secret.id].reporter.masked and shown[secret.id].reporter.name == ""
+    assert shown[plain.id].reporter.name == "Trần Văn Công"  # nothing to hide, nothing to wait for
+    assert audit_rows(police, "view_identity") == []  # nothing shown yet, nothing recorded
+    assert page.follow_up is not None
+    revealed = page.follow_up()
+    assert [(r.id, r.reporter.name, r.reporter.masked) for r in revealed] == [(secret.id, "Hà Thị Bí Mật", False)]
+    assert revealed[0].register_label == shown[secret.id].register_label
+    row, = audit_rows(police, "view_identity")
+    assert json.loads(row.detail) == {"reporter": True, "where": "list", "tips": [secret.id]}
+    assert admin_desk.audit.verify().ok
+    # A role that may not see reporters gets no follow-up; a page without secret reporters needs none.
+    worker = TipService(police_desk(admin_desk, installed, clock, "xahoi", "social_worker", "Lý Thị Hằng"))
+    assert worker.list(PageRequest(), reveal_later=True).follow_up is None
+    only_plain = tips.list(PageRequest(filters={"search": "Công"}), reveal_later=True)
+    assert [r.id for r in only_plain.rows] == [plain.id] and only_plain.follow_up is None
+
+
 def test_create_and_update_are_audited_without_personal_data(tips: TipService, police: Desk, admin_desk: Any,
                                                             clock: FixedClock) -> None:
     view = tips.create(tip_input(clock))

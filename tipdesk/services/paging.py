@@ -7,7 +7,7 @@ so the next page is ``WHERE (sort_key, id) > cursor ORDER BY sort_key, id LIMIT 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -33,6 +33,10 @@ class PageRequest:
 class Page(Generic[T]):
     rows: list[T]
     next_cursor: tuple[Any, ...] | None  # None: this was the last page
+    # Work for the database worker once the rows are on screen: it returns new versions of some of them (same
+    # ids) to show in their place. The tips list gets its secret reporters this way, after the audit record of
+    # their viewing is written, so the rows need not wait for that write.
+    follow_up: Callable[[], list[T]] | None = None
 
 
 def keyset_after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool) -> ColumnElement[bool]:

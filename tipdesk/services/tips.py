@@ -11,6 +11,7 @@ verified, transferred and its upstream outcome recorded.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Sequence
@@ -89,16 +90,36 @@ class TipService:
                                    {"reporter": True, "where": where, "tips": list(tip_ids)})
 
     # -- reading ------------------------------------------------------------------------------------------
-    def list(self, request: PageRequest) -> Page[TipRow]:
-        """One keyset page of tips (filters and sorts: see ``tipdesk.services.tips_query``)."""
+    def list(self, request: PageRequest, *, reveal_later: bool = False) -> Page[TipRow]:
+        """One keyset page of tips (filters and sorts: see ``tipdesk.services.tips_query``).
+
+        Secret reporters are shown only to roles that may see them, and only after the viewing is audited. With
+        ``reveal_later`` (the lists on screen) the page comes at once with them masked, and its ``follow_up``
+        writes the audit record, then returns those rows with the reporters shown: the rows need not wait for
+        the write, and no name is shown before its record.
+        """
         self.desk.require(Perm.TIP_VIEW)
-        return self._page(request, self.reveal)
+        if not (reveal_later and self.reveal):
+            return self._page(request, self.reveal)
+        page = self._page(request, reveal=False)
+        secret = [r.id for r in page.rows if r.reporter.secret]
+        return dataclasses.replace(page, follow_up=lambda: self._revealed(secret)) if secret else page
+
+    def _revealed(self, tip_ids: Sequence[str]) -> builtins.list[TipRow]:
+        """The list rows of ``tip_ids`` with their secret reporters shown, once the viewing is audited."""
+        self.desk.require(Perm.TIP_VIEW_REPORTER)
+        now, rules = self.desk.now(), self.rules
+        with self.desk.write() as session:
+            self._audit_reveal(session, tip_ids, "list")
+            rows = q.rows_by_id(session, tip_ids)
+        return [q.to_row(r, reveal=True, rules=rules, now=now) for r in rows]
 
     def _page(self, request: PageRequest, reveal: bool) -> Page[TipRow]:
         now = self.desk.now()
         with self.desk.read() as session:
             rows, more = q.fetch_rows(session, request, now)
-        page = q.page_of(rows, more, request, lambda r: q.to_row(r, reveal=reveal, rules=self.rules, now=now))
+        rules = self.rules  # once per page: the property checks the rules file on disk
+        page = q.page_of(rows, more, request, lambda r: q.to_row(r, reveal=reveal, rules=rules, now=now))
         revealed = [r.id for r in page.rows if r.reporter.secret and not r.reporter.masked]
         if revealed:
             with self.desk.write() as session:

@@ -157,6 +157,11 @@ def fetch_rows(session: Session, request: PageRequest, now: dt.datetime) -> tupl
     return rows, False
 
 
+def rows_by_id(session: Session, tip_ids: Sequence[str]) -> list[Any]:
+    """The list columns of the given tips (any order)."""
+    return list(session.execute(select(*_LIST_COLUMNS).where(Tip.id.in_(list(tip_ids)))).all())
+
+
 def cursor_of(row: Any, sort: str) -> tuple[Any, ...]:
     chosen = TipSort(sort or TipSort.RECEIVED)
     if chosen is TipSort.REGISTER:
