@@ -18,6 +18,9 @@ import pytest
 
 from tipdesk import i18n, paths
 from tipdesk.clock import FixedClock
+from tipdesk.gui.app import tune_qt_environment
+
+tune_qt_environment()  # the tests paint as the application does
 
 ADMIN_PASSWORD = "correct horse battery"
 USER_PASSWORD = "staple gun 2026 blue"

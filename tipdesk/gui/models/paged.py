@@ -17,16 +17,40 @@ Usage (tips, persons, any list served by ``tipdesk.services.paging``)::
 * Clicking a header sorts by that column's ``sort_key`` (columns without one do not sort).
 * ``loading_changed(bool)``, ``replaced()`` (first page in) and ``load_failed(exception)`` report progress;
   ``row(i)``, ``row_index(key)`` and ``key_at(i)`` read the loaded rows.
+* ``paged_table(model, parent)`` makes the list's ``QTableView``: row selection, no editing, and a
+  ``CellDelegate`` that paints ordinary cells from a per-row cache of the columns' texts and colours (one Python
+  call per cell instead of the seven ``data()`` calls of ``QStyledItemDelegate``); the first page then holds
+  what the view shows, not more.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPalette, QTextLayout
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from tipdesk.gui.tasks import BaseTaskManager
 from tipdesk.i18n import _
@@ -44,6 +68,9 @@ _HOOKS = {int(Qt.ItemDataRole.ForegroundRole.value): "foreground", int(Qt.ItemDa
 # The first page after a new query: more than a maximised 1080p window shows, half a page of work less
 # before the first paint; scrolling fetches whole pages from there.
 FIRST_PAGE = 50
+MIN_FIRST_PAGE = 20
+# One cell as the delegate paints it: text, alignment, foreground, background, font.
+Cell = tuple[str, int, Any, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -84,6 +111,9 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._exhausted = True
         self._generation = 0
         self._loading = False
+        self._cells: dict[int, tuple[Cell, ...]] = {}
+        # How many rows the view shows (set by ``paged_table``): the first page fetches that many, not more.
+        self.rows_on_screen: Callable[[], int] | None = None
 
     # -- queries -----------------------------------------------------------------------------------------
     def set_query(self, *, filters: Mapping[str, Any] | None = None, sort: str | None = None,
@@ -97,11 +127,42 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
             self.descending = descending
         self.beginResetModel()
         self.rows = []
+        self._cells.clear()
         self._cursor = None
         self._exhausted = False
         self._generation += 1
         self.endResetModel()
-        self._load(None, min(self.page_size, FIRST_PAGE), replace=True)
+        self._load(None, self.first_page(), replace=True)
+
+    def after_first_page(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the pending first page is in (or failed), after the view has painted it.
+
+        The call is queued behind the paint of the rows (a zero timer runs after the event-loop pass that
+        delivers the page and paints it), so work it starts on the database worker (a list's counts and
+        panels) does not compete with that paint for the interpreter. With no page pending (it came at once,
+        or failed) the call is queued straight away.
+        """
+        if not self._loading:
+            QTimer.singleShot(0, self, callback)
+            return
+        fired = False
+
+        def fire(*_args: Any) -> None:
+            nonlocal fired
+            if not fired:
+                fired = True
+                self.replaced.disconnect(fire)
+                self.load_failed.disconnect(fire)
+                QTimer.singleShot(0, self, callback)
+
+        self.replaced.connect(fire)
+        self.load_failed.connect(fire)
+
+    def first_page(self) -> int:
+        """Rows to fetch for a new query: a screenful and a few more (the view asks for more on scrolling)."""
+        shown = self.rows_on_screen() if self.rows_on_screen is not None else 0
+        wanted = shown + 3 if shown > 0 else FIRST_PAGE
+        return min(self.page_size, max(MIN_FIRST_PAGE, min(wanted, FIRST_PAGE)))
 
     def refresh(self) -> None:
         """Reload the rows shown so far (after a change) without resetting the view."""
@@ -142,10 +203,37 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
             self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
             self.rows.extend(page.rows)
             self.endInsertRows()
+        if page.follow_up is not None:
+            self._follow(page.follow_up)
+
+    def _follow(self, work: Callable[[], list[T]]) -> None:
+        """Run a page's follow-up on the worker, first in line, and put the rows it returns in place."""
+        generation = self._generation
+
+        def done(rows: list[T]) -> None:
+            if generation == self._generation:
+                self.update_rows(rows)
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self.load_failed.emit(exc)
+
+        self._tasks.run_db_first(work, done, failed)
+
+    def update_rows(self, rows: Sequence[T]) -> None:
+        """Show new versions of loaded rows (matched by key); rows not loaded are ignored."""
+        where = {self._key(r): i for i, r in enumerate(self.rows)}
+        for row in rows:
+            i = where.get(self._key(row))
+            if i is not None:
+                self.rows[i] = row
+                self._cells.pop(i, None)
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.columns) - 1))
 
     def _replace(self, rows: list[T]) -> None:
         """Swap in new rows, telling the view only what changed in size (no reset: scroll position stays)."""
         self.about_to_replace.emit()
+        self._cells.clear()
         old, new = len(self.rows), len(rows)
         if new < old:
             self.beginRemoveRows(QModelIndex(), new, old - 1)
@@ -191,6 +279,17 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
 
     def row_index(self, key: str) -> int | None:
         return next((i for i, r in enumerate(self.rows) if self._key(r) == key), None)
+
+    def cells(self, index: int) -> tuple[Cell, ...]:
+        """Row ``index`` as painted: each column's text, alignment, colours and font, computed once per row."""
+        cells = self._cells.get(index)
+        if cells is None:
+            row = self.rows[index]
+            cells = self._cells[index] = tuple(
+                (c.text(row).replace("\n", " "), int(c.align.value), c.foreground(row) if c.foreground else None,
+                 c.background(row) if c.background else None, c.font(row) if c.font else None)
+                for c in self.columns)
+        return cells
 
     # -- Qt model ------------------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -252,9 +351,139 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         header.setSortIndicator(column, qt_order(descending))
 
     def retranslate(self) -> None:
+        self._cells.clear()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.columns) - 1))
+
+
+_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewItem
+_SPECIAL = int((QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus).value)
+_ENABLED = int(QStyle.StateFlag.State_Enabled.value)
+_ACTIVE = int(QStyle.StateFlag.State_Active.value)
+_HOVER = int(QStyle.StateFlag.State_MouseOver.value)
+_NO_BRUSH = QBrush()
+_TEXT = QPalette.ColorRole.Text
+_GROUPS = {True: QPalette.ColorGroup.Active, False: QPalette.ColorGroup.Inactive}
+_STALE = (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.PaletteChange)
+_TEXT_CACHE = 4096
+_FONT_COVERS = "\u1fff"  # Latin, Vietnamese included, and the other alphabets the list fonts all have
+_RIGHT = int(Qt.AlignmentFlag.AlignRight.value)
+_HCENTER = int(Qt.AlignmentFlag.AlignHCenter.value)
+
+
+class CellDelegate(QStyledItemDelegate):
+    """Paints a ``PagedTableModel``'s ordinary cells from ``model.cells(row)``, pixel for pixel as
+    ``QStyledItemDelegate`` does (a test compares the two).
+
+    ``QStyledItemDelegate`` asks the model seven roles per cell on every paint, each a call from C++ into
+    Python, and lays the text out twice; this delegate makes one call per cell: the cell's background (through
+    the style when the mouse is over it, for the platform's hover look), then the text, elided and measured once
+    per text and width (statuses, types and names repeat down a list), in the cell's colour and font. Selected and
+    focused cells and disabled views take the standard path, so selection and focus look as the style draws them.
+    """
+
+    def __init__(self, model: PagedTableModel[Any], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._view = parent
+        self._look: tuple[QStyle, int, dict[bool, Any]] | None = None  # style, text margin, text colours
+        self._fonts: dict[str, tuple[QFontMetricsF, int, float]] = {}  # metrics, line height, ascent
+        # (text, width, font) -> elided text, its width, line height, ascent
+        self._texts: dict[tuple[str, int, str], tuple[str, float, int, float]] = {}
+        parent.installEventFilter(self)  # a new style, font or palette makes what is kept stale
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _STALE:
+            self._look = None
+            self._fonts.clear()
+            self._texts.clear()
+        return super().eventFilter(watched, event)
+
+    def _current_look(self) -> tuple[QStyle, int, dict[bool, Any]]:
+        view = self._view
+        style = view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        palette = view.palette()
+        colours = {active: palette.color(group, _TEXT) for active, group in _GROUPS.items()}
+        self._look = (style, margin, colours)
+        return self._look
+
+    def _measure(self, text: str, width: int, font_key: str, font: QFont, align: int,
+                 elide: Qt.TextElideMode) -> tuple[str, float, int, float]:
+        """``text`` as shown in ``width`` pixels: elided text, its width (for centred and right-aligned text
+        only: measuring lays the text out once more), the line's height rounded up and its ascent."""
+        measures = self._fonts.get(font_key)
+        if measures is None:
+            metrics = QFontMetricsF(font)
+            measures = self._fonts[font_key] = (metrics, math.ceil(metrics.height()), metrics.ascent())
+        metrics, line_height, ascent = measures
+        shown = metrics.elidedText(text, elide, width)
+        advance = metrics.horizontalAdvance(shown) if align & (_RIGHT | _HCENTER) else 0.0
+        if shown and max(shown) > _FONT_COVERS:
+            # A symbol (⚠, ✓) may come from a fallback font with a taller line: lay the line out as Qt does.
+            layout = QTextLayout(shown, font)
+            layout.beginLayout()
+            line = layout.createLine()
+            layout.endLayout()
+            line_height, ascent, advance = math.ceil(line.height()), line.ascent(), line.naturalTextWidth()
+        if len(self._texts) >= _TEXT_CACHE:
+            self._texts.clear()
+        known = self._texts[(text, width, font_key)] = (shown, advance, line_height, ascent)
+        return known
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        state = option.state.value  # type: ignore[attr-defined]
+        row = index.row()
+        if state & _SPECIAL or not state & _ENABLED or row >= len(self.model.rows):
+            super().paint(painter, option, index)
+            return
+        text, align, foreground, background, font = self.model.cells(row)[index.column()]
+        style, margin, colours = self._look or self._current_look()
+        cell = option.rect  # type: ignore[attr-defined]
+        if state & _HOVER:
+            option.backgroundBrush = _NO_BRUSH if background is None else QBrush(background)  # type: ignore[attr-defined]
+            style.drawPrimitive(_PANEL, option, painter, self._view)
+        elif background is not None:
+            painter.fillRect(cell, background)  # what the style's item panel draws for an unselected cell
+        if font is None:
+            font_key = ""
+        else:
+            font = font.resolve(option.font)  # type: ignore[attr-defined]  # what it leaves unset is the view's
+            font_key = font.key()
+            painter.setFont(font)
+        left, y, width, height = cast(tuple[int, int, int, int], cell.getRect())
+        width -= 2 * margin
+        known = self._texts.get((text, width, font_key))
+        if known is None:
+            known = self._measure(text, width, font_key, font or option.font, align, option.textElideMode)  # type: ignore[attr-defined]
+        shown, advance, line_height, ascent = known
+        x: float = left + margin
+        if align & _RIGHT:
+            x += width - advance
+        elif align & _HCENTER:
+            x += (width - advance) / 2
+        painter.setPen(colours[bool(state & _ACTIVE)] if foreground is None else foreground)
+        # QStyledItemDelegate's text layout: a line of ceil(height) centred in whole pixels, drawn at its ascent.
+        painter.drawText(QPointF(x, y + (height - line_height) // 2 + ascent), shown)
+        if font is not None:
+            painter.setFont(option.font)  # type: ignore[attr-defined]
+
+
+def paged_table(model: PagedTableModel[Any], parent: QWidget, *, row_height: int = 24) -> QTableView:
+    """A read-only table over ``model``: whole-row single selection, fixed row height, no row numbers, painted
+    by a ``CellDelegate``, and the model's first page sized to the rows it shows."""
+    table = QTableView(parent)
+    table.setModel(model)
+    table.setItemDelegate(CellDelegate(model, table))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    model.rows_on_screen = lambda: table.viewport().height() // max(row_height, 1)
+    return table
 
 
 def qt_order(descending: bool) -> Qt.SortOrder:

@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +29,7 @@ from tipdesk.domain.roles import Perm
 from tipdesk.events import Changes
 from tipdesk.gui import common
 from tipdesk.gui.language import Retranslatable
-from tipdesk.gui.models.paged import KeepSelection, PagedColumn, PagedTableModel
+from tipdesk.gui.models.paged import KeepSelection, PagedColumn, PagedTableModel, paged_table
 from tipdesk.gui.pages import PageContext
 from tipdesk.gui.pages.person_common import STATUS_COLOURS, country_text, ethnic_text
 from tipdesk.gui.pages.province_filter import CommuneFilter, commune_column
@@ -173,15 +171,8 @@ class PersonsListView(Retranslatable, QWidget):
         self.model.load_failed.connect(lambda exc: common.show_error(self, exc))
         self.model.replaced.connect(self._update_count)
         self.model.rowsInserted.connect(lambda *_a: self._update_count())
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
+        self.table = paged_table(self.model, self)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
@@ -275,7 +266,7 @@ class PersonsListView(Retranslatable, QWidget):
             self.model.set_query(filters=self.filters(), sort=PersonSort.RECEIVED.value, descending=True)
             self.table.horizontalHeader().setSortIndicator(self._column_of_sort(PersonSort.RECEIVED),
                                                            Qt.SortOrder.DescendingOrder)
-            self._load_side()
+            self.model.after_first_page(self._load_side)  # counts and panels after the rows are on screen
 
     def reload(self) -> None:
         self.model.refresh()

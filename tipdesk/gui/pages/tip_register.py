@@ -7,21 +7,19 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from tipdesk.domain.roles import Perm
 from tipdesk.gui import common
-from tipdesk.gui.models.paged import PagedColumn, PagedTableModel
+from tipdesk.gui.models.paged import PagedColumn, PagedTableModel, paged_table
 from tipdesk.gui.pages import PageContext
 from tipdesk.i18n import N_, _, format_datetime
 from tipdesk.services.tips import TipService
@@ -74,16 +72,11 @@ class RegisterDialog(QDialog):
         close.clicked.connect(self.reject)
         for button in (self.print_button, close):
             button.setAutoDefault(False)
-        self.model: PagedTableModel[TipRow] = PagedTableModel(register_columns(), self.service.list, lambda r: r.id,
-                                                              ctx.tasks, parent=self)
+        self.model: PagedTableModel[TipRow] = PagedTableModel(
+            register_columns(), lambda request: self.service.list(request, reveal_later=True), lambda r: r.id,
+            ctx.tasks, parent=self)
         self.model.load_failed.connect(lambda exc: common.show_error(self, exc))
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table = paged_table(self.model, self)
         for column, width in enumerate((62, 112, 80, 95, 120, 300, 110, 125, 170, 130)):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)

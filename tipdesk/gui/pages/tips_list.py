@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +30,7 @@ from tipdesk.domain.tips import Channel, SourceType, TipStatus
 from tipdesk.events import Changes
 from tipdesk.gui import common
 from tipdesk.gui.language import Retranslatable
-from tipdesk.gui.models.paged import KeepSelection, PagedColumn, PagedTableModel
+from tipdesk.gui.models.paged import KeepSelection, PagedColumn, PagedTableModel, paged_table
 from tipdesk.gui.pages import PageContext
 from tipdesk.gui.pages.province_filter import CommuneFilter, commune_column
 from tipdesk.i18n import N_, _, format_datetime, format_number
@@ -202,20 +200,14 @@ class TipsListView(Retranslatable, QWidget):
         self.commune.setVisible(self.province)
 
     def _build_table(self) -> None:
-        self.model: PagedTableModel[TipRow] = PagedTableModel(tip_columns(self.province), self.service.list,
-                                                              lambda r: r.id, self.ctx.tasks, parent=self)
+        self.model: PagedTableModel[TipRow] = PagedTableModel(
+            tip_columns(self.province), lambda request: self.service.list(request, reveal_later=True),
+            lambda r: r.id, self.ctx.tasks, parent=self)
         self.model.load_failed.connect(lambda exc: common.show_error(self, exc))
         self.model.replaced.connect(self._update_count)
         self.model.rowsInserted.connect(lambda *_a: self._update_count())
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
+        self.table = paged_table(self.model, self)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
@@ -316,7 +308,7 @@ class TipsListView(Retranslatable, QWidget):
             self.model.set_query(filters=self.filters(), sort=TipSort.RECEIVED.value, descending=True)
             self.table.horizontalHeader().setSortIndicator(self._column_of_sort(TipSort.RECEIVED),
                                                            Qt.SortOrder.DescendingOrder)
-            self._load_side()
+            self.model.after_first_page(self._load_side)  # counts and panels after the rows are on screen
 
     def reload(self) -> None:
         self.model.refresh()
