@@ -21,12 +21,12 @@ from xml.sax.saxutils import escape
 
 import psutil
 import pytest
-from PySide6.QtWidgets import QApplication
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table
 
+from tests.bench.paint import wait_painted
 from tests.conftest import Installed
 from tests.gui.tips_helpers import page_context
 from tests.unit.tips_support import police_desk, tip_input
@@ -41,6 +41,8 @@ from tipdesk.services.tips import TipService
 
 pytestmark = pytest.mark.bench
 TIPS = int(os.environ.get("TIPDESK_BENCH_TIPS", "100000"))
+RUNS = 5  # first paints measured per case; the best of them is compared (these machines are noisy)
+OPEN_LISTS = 3  # lists held open for the memory measure
 MB = 1024 * 1024
 
 
@@ -49,7 +51,8 @@ def rss() -> int:
 
 
 def first_paint(desk: Desk, qtbot: Any) -> tuple[float, TipsPage, TaskManager]:
-    """Seconds from building the tips page to its first page of rows painted (worker thread, real DB)."""
+    """Seconds from building the tips page to the end of the first paint of its first page (worker thread, real
+    database)."""
     tasks = TaskManager()
     start = time.perf_counter()
     page = TipsPage(page_context(desk, tasks))
@@ -57,23 +60,33 @@ def first_paint(desk: Desk, qtbot: Any) -> tuple[float, TipsPage, TaskManager]:
     page.resize(1166, 700)
     page.show()
     page.page_shown()
-    model = page.list.model
-    qtbot.waitUntil(lambda: model.rowCount() > 0 or model.complete, timeout=60000)
-    QApplication.processEvents()
-    page.list.table.viewport().grab()  # forces the paint of the visible rows
-    return time.perf_counter() - start, page, tasks
+    wait_painted(page.list.table, page.list.model)
+    seconds = time.perf_counter() - start
+    # its counts and panels (queued once the rows are painted), before the next measure
+    qtbot.waitUntil(lambda: page.list.total is not None and not tasks.busy, timeout=60000)
+    return seconds, page, tasks
+
+
+def _close(page: TipsPage, tasks: TaskManager) -> None:
+    tasks.shutdown()
+    page.ctx.bridge.close()
+    page.close()
+
+
+def first_paints(desk: Desk, qtbot: Any) -> list[float]:
+    """RUNS first paints, each list closed before the next opens (as a user opens one tips list at a time)."""
+    times = []
+    for _ in range(RUNS):
+        seconds, page, tasks = first_paint(desk, qtbot)
+        times.append(seconds)
+        _close(page, tasks)
+    return times
 
 
 def test_list_first_paint_and_memory_with_many_tips(admin_desk: Any, installed: Installed, clock: FixedClock,
                                                      qtbot: Any) -> None:
     desk = police_desk(admin_desk, installed, clock)
-    empty_times = []
-    for _ in range(3):
-        seconds, page, tasks = first_paint(desk, qtbot)
-        empty_times.append(seconds)
-        tasks.shutdown()
-        page.ctx.bridge.close()
-        page.close()
+    empty_times = first_paints(desk, qtbot)
     started = time.perf_counter()
     demo_tips.generate(admin_desk, random.Random(1), TIPS, lambda *_a: None)
     generated = time.perf_counter() - started
@@ -81,26 +94,22 @@ def test_list_first_paint_and_memory_with_many_tips(admin_desk: Any, installed: 
     saved = TipService(desk).create(tip_input(clock, urgent=True))
     save_seconds = time.perf_counter() - started
     before = rss()
-    full_times = []
-    pages = []
-    for _ in range(3):
-        seconds, page, tasks = first_paint(desk, qtbot)
-        full_times.append(seconds)
-        pages.append((page, tasks))
+    full_times = first_paints(desk, qtbot)
+    pages = [first_paint(desk, qtbot)[1:] for _ in range(OPEN_LISTS)]
     growth = rss() - before
     first = pages[-1][0].list.model
     assert first.row(0).urgent and first.rowCount() <= 100 and not first.complete  # one page, not all rows
     assert saved.id in {r.id for r in first.rows} or first.rows[-1].urgent
     for page, tasks in pages:
-        tasks.shutdown()
-        page.ctx.bridge.close()
-        page.close()
+        _close(page, tasks)
     empty, full = min(empty_times), min(full_times)
     print(f"\n[tips bench] demo: {TIPS:,} tips generated in {generated:.1f} s")
     print(f"[tips bench] saving one tip with {TIPS:,} in the database: {save_seconds * 1000:.0f} ms")
-    print(f"[tips bench] list first paint: empty {empty * 1000:.0f} ms, {TIPS:,} tips {full * 1000:.0f} ms, "
-          f"ratio {full / empty:.2f} (target <= 2)")
-    print(f"[tips bench] resident memory growth with three lists open: {growth / MB:.1f} MB (target < 60 MB)")
+    print(f"[tips bench] list first paint (best of {RUNS}): empty {empty * 1000:.1f} ms, {TIPS:,} tips "
+          f"{full * 1000:.1f} ms, ratio {full / empty:.2f} (target <= 2)")
+    print(f"[tips bench] every first paint (ms): empty {[round(t * 1000, 1) for t in empty_times]}, "
+          f"full {[round(t * 1000, 1) for t in full_times]}")
+    print(f"[tips bench] resident memory growth with {OPEN_LISTS} lists open: {growth / MB:.1f} MB (target < 60 MB)")
 
 
 def _year_2025(rng: random.Random, now: dt.datetime) -> dt.datetime:
