@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QTableView
@@ -22,7 +23,7 @@ from tipdesk.gui.models.paged import (
     PagedTableModel,
     paged_table,
 )
-from tipdesk.gui.tasks import FakeTaskManager
+from tipdesk.gui.tasks import BaseTaskManager, FakeTaskManager
 from tipdesk.services.paging import Page, PageRequest
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -221,3 +222,42 @@ def test_qt_is_told_not_to_split_small_fills_across_threads(monkeypatch: pytest.
     monkeypatch.setenv("QT_NO_GUI_THREADPOOL", "")  # the user's own setting wins
     gui_app.tune_qt_environment()
     assert os.environ["QT_NO_GUI_THREADPOOL"] == ""
+
+
+class HeldTasks(BaseTaskManager):
+    """Holds tasks and delivers them through the real hand-over (``_deliver``), as the worker does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[Any, Any, Any]] = []
+
+    def run_db(self, fn: Any, on_done: Any = None, on_error: Any = None) -> None:
+        self._begin()
+        self.held.append((fn, on_done, on_error))
+
+    def finish_all(self) -> None:
+        """Deliver the tasks held now (tasks they start are held for the next call)."""
+        for _ in range(len(self.held)):
+            fn, done, error = self.held.pop(0)
+            try:
+                outcome = (True, fn())
+            except Exception as exc:
+                outcome = (False, exc)
+            self._deliver(outcome, done, error)
+
+
+def test_answers_for_a_closed_list_are_dropped(qtbot: Any) -> None:
+    source = Source(8)
+    tasks = HeldTasks()
+
+    def fetch(request: PageRequest) -> Page[Row]:
+        return replace(source.fetch(request), follow_up=lambda: source.rows[:1])
+
+    model = PagedTableModel(COLUMNS, fetch, lambda r: r.id, tasks)
+    model.set_query()
+    tasks.finish_all()  # the page, then its follow-up is queued...
+    assert model.rowCount() == 8 and len(tasks.held) == 1
+    model.set_query()
+    shiboken6.delete(model)  # ...and the list is closed while the worker runs both
+    tasks.finish_all()  # no "already deleted" error from either answer
+    assert not tasks.held and not tasks.busy

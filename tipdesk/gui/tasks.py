@@ -117,6 +117,8 @@ class BaseTaskManager(QObject):
 
 
 def _alive(callback: Callable[..., Any] | None) -> bool:
+    while isinstance(callback, partial):
+        callback = callback.func
     owner = getattr(callback, "__self__", None)
     return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 

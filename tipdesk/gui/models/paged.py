@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import (
@@ -174,24 +175,25 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         return PageRequest(filters=dict(self.filters), sort=self.sort_key, descending=self.descending, after=after,
                            limit=limit)
 
+    # The answers come back as bound methods (through ``partial``): the task manager drops them when the model
+    # was deleted meanwhile (its list closed while the worker ran).
     def _load(self, after: tuple[Any, ...] | None, limit: int, *, replace: bool) -> None:
-        generation = self._generation
         request = self._request(after, limit)
         self._set_loading(True)
+        self._tasks.run_db_first(partial(self._fetch, request), partial(self._loaded, self._generation, replace),
+                                 partial(self._load_failed, self._generation))  # before counts and panels
 
-        def done(page: Page[T]) -> None:
-            if generation != self._generation:
-                return  # a newer query or refresh superseded this answer
+    def _loaded(self, generation: int, replace: bool, page: Page[T]) -> None:
+        if generation != self._generation:
+            return  # a newer query or refresh superseded this answer
+        self._set_loading(False)
+        self._receive(page, replace)
+
+    def _load_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
             self._set_loading(False)
-            self._receive(page, replace)
-
-        def failed(exc: BaseException) -> None:
-            if generation == self._generation:
-                self._set_loading(False)
-                self._exhausted = True
-                self.load_failed.emit(exc)
-
-        self._tasks.run_db_first(lambda: self._fetch(request), done, failed)  # before counts and panels
+            self._exhausted = True
+            self.load_failed.emit(exc)
 
     def _receive(self, page: Page[T], replace: bool) -> None:
         self._cursor = page.next_cursor
@@ -208,17 +210,16 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
 
     def _follow(self, work: Callable[[], list[T]]) -> None:
         """Run a page's follow-up on the worker, first in line, and put the rows it returns in place."""
-        generation = self._generation
+        self._tasks.run_db_first(work, partial(self._followed, self._generation),
+                                 partial(self._follow_failed, self._generation))
 
-        def done(rows: list[T]) -> None:
-            if generation == self._generation:
-                self.update_rows(rows)
+    def _followed(self, generation: int, rows: list[T]) -> None:
+        if generation == self._generation:
+            self.update_rows(rows)
 
-        def failed(exc: BaseException) -> None:
-            if generation == self._generation:
-                self.load_failed.emit(exc)
-
-        self._tasks.run_db_first(work, done, failed)
+    def _follow_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.load_failed.emit(exc)
 
     def update_rows(self, rows: Sequence[T]) -> None:
         """Show new versions of loaded rows (matched by key); rows not loaded are ignored."""
