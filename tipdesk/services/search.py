@@ -160,7 +160,9 @@ def build_match(words: Sequence[QueryWord], tier: Tier) -> str | None:
         alternatives = [_phrase(v) for v in word.variants]
         if word.last and tier <= Tier.PREFIX:
             alternatives += [_phrase(v) + "*" for v in word.variants]
-            adds = True
+            # The fuzzy tier keeps the prefix (all its words must still match) but adds hits only through its
+            # typo candidates: without any it would repeat the prefix tier's query for nothing.
+            adds = adds or tier is Tier.PREFIX
         if tier is Tier.FUZZY:
             fuzzy = _fuzzy_candidates(word)
             alternatives += [_phrase(c) for c in fuzzy]
@@ -211,38 +213,58 @@ def _parts_of(words: tuple[QueryWord, ...]) -> tuple[_Part, ...]:
     return tuple(out)
 
 
-def _parts(words: Sequence[QueryWord]) -> tuple[_Part, ...]:
-    return _parts_of(tuple(words))
-
-
 @lru_cache(maxsize=1 << 16)
 def _forms(token: str) -> frozenset[str]:
     """The folded forms of one displayed word (cached: the same words recur in every result)."""
     return frozenset((fold(token), fold_telex(token)))
 
 
-def _matched_parts(token: str, parts: Sequence[_Part], fuzzy: bool) -> set[str]:
-    """The query parts that ``token`` (a displayed word) matches."""
-    out: set[str] = set()
-    for part in parts:
-        for form in _forms(token):
-            if form == part.text or (part.prefix and form.startswith(part.text)) or (
-                    fuzzy and part.fuzzy and len(form) >= FUZZY_MIN_LETTERS - 1 and _within_one(form, part.text)):
-                out.add(part.text)
-    return out
+class _Matcher:
+    """What one query matches in displayed text, worked out once per query: the same names, places and words
+    recur in every hit, so each displayed word is matched once (``matched``)."""
+
+    def __init__(self, words: tuple[QueryWord, ...]) -> None:
+        parts = _parts_of(words)
+        self.exact = frozenset(p.text for p in parts)
+        self.prefixes = tuple(p.text for p in parts if p.prefix)
+        self.fuzzy = tuple(p.text for p in parts if p.fuzzy)
+        self.digits = tuple(p.text for p in parts if len(p.text) >= 4 and p.text.isdigit())
+        self.word_parts = tuple(frozenset(p.text for p in _parts_of((w,))) for w in words)
+        self._seen: dict[tuple[str, bool], frozenset[str]] = {}
+
+    def matched(self, token: str, fuzzy: bool) -> frozenset[str]:
+        """The query parts that ``token`` (a displayed word) matches: whole, as a prefix of the last word, or
+        (``fuzzy``) one edit away from a word long enough for typos."""
+        key = (token, fuzzy)
+        found = self._seen.get(key)
+        if found is None:
+            out: set[str] = set()
+            for form in _forms(token):
+                if form in self.exact:
+                    out.add(form)
+                out.update(p for p in self.prefixes if form.startswith(p))
+                if fuzzy and len(form) >= FUZZY_MIN_LETTERS - 1:
+                    out.update(p for p in self.fuzzy if _within_one(form, p))
+            found = self._seen[key] = frozenset(out)
+        return found
 
 
-def _digit_spans(value: str, parts: Sequence[_Part]) -> list[Span]:
+@lru_cache(maxsize=64)
+def _matcher(words: tuple[QueryWord, ...]) -> _Matcher:
+    return _Matcher(words)
+
+
+def _digit_spans(value: str, digits: Sequence[str]) -> list[Span]:
     """Digit runs of the query found in ``value`` across separators (``0912345678`` in ``0912 345 678``)."""
+    if not digits:
+        return []
     positions = [i for i, ch in enumerate(value) if ch.isdigit()]
-    digits = "".join(value[i] for i in positions)
+    found = "".join(value[i] for i in positions)
     spans: list[Span] = []
-    for part in parts:
-        if len(part.text) < 4 or not part.text.isdigit():
-            continue
-        start = digits.find(part.text)
+    for part in digits:
+        start = found.find(part)
         if start >= 0:
-            spans.append((positions[start], positions[start + len(part.text) - 1] + 1))
+            spans.append((positions[start], positions[start + len(part) - 1] + 1))
     return spans
 
 
@@ -259,22 +281,24 @@ def _merge(spans: Iterable[Span]) -> list[Span]:
 def highlight(value: str, words: Sequence[QueryWord], fuzzy: bool = True) -> list[Span]:
     """Character ranges of ``value`` (display text, with marks) whose words match the query
     (``fuzzy``: also words one edit away, for hits found by the fuzzy tier only)."""
-    parts = _parts(words)
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(value) if _matched_parts(m.group(), parts, fuzzy)]
-    return _merge(spans + _digit_spans(value, parts))
+    matcher = _matcher(tuple(words))
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(value) if matcher.matched(m.group(), fuzzy)]
+    return _merge(spans + _digit_spans(value, matcher.digits))
 
 
 def title_score(title: str, words: Sequence[QueryWord], fuzzy: bool) -> float:
     """Below 1: how much of the query the title matches (0.5 for every word), plus 0.3 for the words in order."""
     if not words:
         return 0.0
+    matcher = _matcher(tuple(words))
     matched: set[str] = set()
-    parts = _parts(words)
     for m in _WORD.finditer(title):
-        matched |= _matched_parts(m.group(), parts, fuzzy)
-    covered = sum(1 for w in words if any(p.text in matched for p in _parts([w])))
-    in_order = " " + " ".join(w.variants[0] for w in words) in " " + fold(title)
-    return 0.5 * covered / len(words) + (0.3 if in_order and covered == len(words) else 0.0)
+        matched |= matcher.matched(m.group(), fuzzy)
+    covered = sum(1 for parts in matcher.word_parts if parts & matched)
+    score = 0.5 * covered / len(words)
+    if covered == len(words) and " " + " ".join(w.variants[0] for w in words) in " " + fold(title):
+        score += 0.3  # the words in the typed order
+    return score
 
 
 def _window(value: str, spans: Sequence[Span], width: int = SNIPPET_CHARS) -> tuple[str, tuple[Span, ...]]:
