@@ -231,6 +231,20 @@ def test_search_ignores_tones_case_and_telex(sw: Any) -> None:
     assert svc.search("uc") == []  # words match from their start: "Đức" is not found by "uc"
 
 
+def test_list_search_reads_the_search_index(sw: Any, clock: Any) -> None:
+    """Words are looked up in the role's FTS5 index, not scanned for in every row."""
+    from sqlalchemy import text
+
+    from tipdesk.services import persons_query as q
+
+    condition = q.search_condition(sw, "sung thi m")
+    assert condition is not None
+    sql = str(select(Person.id).where(condition).compile(sw.engine, compile_kwargs={"literal_binds": True}))
+    with sw.read() as s:
+        plan = " ".join(str(r[3]) for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "VIRTUAL TABLE INDEX" in plan and "persons_full_fts" in plan, plan
+
+
 @pytest.mark.parametrize(("filters", "expected"), [
     ({"sex": "male"}, {"đức"}),
     ({"age_group": "under_16"}, {"child"}),

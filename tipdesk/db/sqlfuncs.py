@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, Integer, String
+from sqlalchemy import Boolean, Float, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -133,3 +133,24 @@ def _scan_sqlite(element: scan_key, compiler: Any, **kw: Any) -> str:
 @compiles(scan_key, "postgresql")
 def _scan_pg(element: scan_key, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(element.clauses, **kw))
+
+
+class fts_hits(FunctionElement[bool]):
+    """``fts_hits(rowid, fts_table, match, fallback)``: the row is among the hits of an FTS5 ``MATCH`` on SQLite
+    (``rowid IN (SELECT rowid FROM fts_table WHERE fts_table MATCH match)``: an index look-up, not a scan of
+    the folded text); on PostgreSQL, which has no FTS5 tables, the ``fallback`` condition (word tokens).
+    ``rowid`` and ``fts_table`` are ``literal_column`` names."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(fts_hits)
+def _fts_hits_sqlite(element: fts_hits, compiler: Any, **kw: Any) -> str:
+    rowid, table, match = (compiler.process(c, **kw) for c in list(element.clauses)[:3])  # not the fallback
+    return f"{rowid} IN (SELECT rowid FROM {table} WHERE {table} MATCH {match})"
+
+
+@compiles(fts_hits, "postgresql")
+def _fts_hits_pg(element: fts_hits, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(list(element.clauses)[3], **kw))

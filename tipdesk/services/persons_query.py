@@ -23,10 +23,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, literal_column, not_, or_, select
 from sqlalchemy.orm import Session, defer
 
 from tipdesk.db.models.persons import NO_DUE, Person, PersonForm, SupportEntry
+from tipdesk.db.sqlfuncs import fts_hits
 from tipdesk.domain.persons import AgeGroup, IdentificationStatus, Sex
 from tipdesk.domain.text import fold_telex
 from tipdesk.errors import ValidationError
@@ -34,6 +35,7 @@ from tipdesk.i18n import _
 from tipdesk.services.paging import Page, PageRequest, apply_keyset, make_page
 from tipdesk.services.persons_access import linked_condition, sees_all, sees_linked
 from tipdesk.services.persons_types import DueFilter, PersonSort
+from tipdesk.services.search import list_match
 
 if TYPE_CHECKING:
     from tipdesk.services.context import Desk
@@ -71,15 +73,26 @@ def _word_like(column: Any, word: str) -> ColumnElement[bool]:
 
 
 def search_condition(desk: Desk, query: str) -> ColumnElement[bool] | None:
+    """The list's search box: FTS5 prefix matches of every word (``list_match``) in the index the role may
+    search; on a server, where there is no FTS5, word starts within the folded text."""
     words = fold_telex(query).split()
+    match, numbers = list_match(query)
     if not words:
         return None
-    public = and_(*[_word_like(Person.search_public, w) for w in words])
+
+    def hits(index: str, column: Any) -> ColumnElement[bool]:
+        clauses = [_word_like(column, number) for number in numbers]  # a number may be any part of one
+        if match is not None:
+            fallback = and_(*[_word_like(column, w) for w in words if not w.isdigit()])
+            clauses.append(fts_hits(literal_column("persons.rowid"), literal_column(index), literal(match),
+                                    fallback))
+        return and_(*clauses)
+
+    public = hits("persons_public_fts", Person.search_public)
     if sees_all(desk):
-        return and_(*[_word_like(Person.search_full, w) for w in words])
+        return hits("persons_full_fts", Person.search_full)
     if sees_linked(desk):
-        full = and_(*[_word_like(Person.search_full, w) for w in words])
-        return or_(and_(linked_condition(Person.id), full), public)
+        return or_(and_(linked_condition(Person.id), hits("persons_full_fts", Person.search_full)), public)
     return public
 
 

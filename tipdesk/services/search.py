@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from tipdesk.services.context import Desk
 
 __all__ = ["KINDS", "QueryWord", "ReindexResult", "SearchHit", "Span", "Tier", "build_match", "edits1",
-           "highlight", "parse_query", "reindex", "search", "title_score"]
+           "highlight", "list_match", "parse_query", "reindex", "search", "title_score"]
 
 KINDS = ("tip", "person")
 FTS_TABLES = ("tips_fts", "persons_public_fts", "persons_full_fts")
@@ -171,6 +171,19 @@ def build_match(words: Sequence[QueryWord], tier: Tier) -> str | None:
     if not groups or not adds:
         return None
     return " AND ".join(groups)
+
+
+def list_match(query: str) -> tuple[str | None, list[str]]:
+    """What a list's search box looks for: the FTS5 MATCH expression of the words with letters (each word, or
+    its Telex reading, as the start of a word of the record; all required, in any order; None when there are
+    none), and the numbers, each of which may be any part of an ID, phone or other number of the record
+    (``012345`` in ``001301012345``), so they are matched as substrings."""
+    numbers = [w for w in fold(query).split()[:MAX_WORDS] if w.isdigit()]
+    others = [w for w in parse_query(query) if not w.variants[0].isdigit()]
+    if not others:
+        return None, numbers
+    match = " AND ".join("(" + " OR ".join(_phrase(v) + "*" for v in w.variants) + ")" for w in others)
+    return match, numbers
 
 
 # --- highlighting ------------------------------------------------------------------------------------

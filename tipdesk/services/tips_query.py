@@ -21,16 +21,18 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from tipdesk.db.models.tips import NO_DUE, Tip, TipForm
+from tipdesk.db.sqlfuncs import fts_hits
 from tipdesk.domain.deadlines import VN_TZ, RuleSet
 from tipdesk.domain.text import fold
 from tipdesk.domain.tips import Channel, SourceType, TipStatus
 from tipdesk.errors import ValidationError
 from tipdesk.i18n import _
 from tipdesk.services.paging import Page, PageRequest, keyset_after
+from tipdesk.services.search import list_match
 from tipdesk.services.tips_deadlines import NextDue, rule_label, state_at
 from tipdesk.services.tips_types import DeadlineFilter, Reporter, ReporterKind, TipRow, TipSort
 
@@ -67,8 +69,21 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _contains(word: str) -> ColumnElement[bool]:
+    return Tip.search_text.like(f"%{_like_escape(word)}%", escape="\\")
+
+
 def search_clauses(query: str) -> list[ColumnElement[bool]]:
-    return [Tip.search_text.like(f"%{_like_escape(word)}%", escape="\\") for word in fold(query).split()]
+    """The list's search box (``search.list_match``): words with letters by an FTS5 index look-up (prefix
+    matches, even at a million tips), numbers as parts of the folded text; on a server, where there is no
+    FTS5, every word within the folded text's tokens."""
+    match, numbers = list_match(query)
+    clauses = [_contains(number) for number in numbers]
+    if match is not None:
+        words = [_contains(word) for word in fold(query).split() if not word.isdigit()]
+        clauses.append(fts_hits(literal_column("tips.rowid"), literal_column("tips_fts"), literal(match),
+                                and_(*words)))
+    return clauses
 
 
 def _codes(value: Any, enum: type[TipStatus] | type[SourceType] | type[Channel]) -> list[str]:
