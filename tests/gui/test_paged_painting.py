@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QTableView
 
@@ -186,19 +186,27 @@ def test_follow_up_replaces_rows_already_shown(qtbot: Any) -> None:
     model.dataChanged.connect(lambda top, _bottom: changed.append(top.row()))
     model.set_query()
     tasks.run(0)
-    assert model.rowCount() == 12 and model.row(0).name == NAMES[0] and len(tasks.queue) == 1
+    assert model.rowCount() == 12 and model.row(0).name == NAMES[0] and tasks.queue == []
+    qtbot.waitUntil(lambda: len(tasks.queue) == 1)  # the follow-up is asked for once the rows are painted
     changed.clear()
-    tasks.run(0)  # the follow-up
+    tasks.run(0)
     assert [model.row(i).name for i in range(3)] == [NAMES[0].upper(), NAMES[1].upper(), NAMES[2]]
     assert changed == [0, 1]
     model.set_query()
     tasks.run(0)
+    qtbot.waitUntil(lambda: len(tasks.queue) == 1)
     model.set_query(sort="n")  # a new query while the old page's follow-up waits
     tasks.run(1)  # the new page...
     tasks.run(0)  # ...then the old follow-up: its rows must not land on the new query's
     assert model.row(0).name == NAMES[0]
+    qtbot.waitUntil(lambda: len(tasks.queue) == 1)
     tasks.run(0)  # the new page's own follow-up
     assert model.row(0).name == NAMES[0].upper()
+    model.set_query()
+    tasks.run(0)
+    model.set_query()  # superseded before its follow-up was even asked for: never asked
+    QApplication.processEvents()
+    assert len(tasks.queue) == 1 and tasks.queue[0][0].func == model._fetch
 
 
 def test_a_failed_follow_up_is_reported(qtbot: Any) -> None:
@@ -212,7 +220,8 @@ def test_a_failed_follow_up_is_reported(qtbot: Any) -> None:
     failures: list[BaseException] = []
     model.load_failed.connect(failures.append)
     model.set_query()
-    assert model.rowCount() == 5 and [type(f) for f in failures] == [OSError]
+    assert model.rowCount() == 5
+    qtbot.waitUntil(lambda: [type(f) for f in failures] == [OSError])
 
 
 def test_qt_is_told_not_to_split_small_fills_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,8 +265,34 @@ def test_answers_for_a_closed_list_are_dropped(qtbot: Any) -> None:
     model = PagedTableModel(COLUMNS, fetch, lambda r: r.id, tasks)
     model.set_query()
     tasks.finish_all()  # the page, then its follow-up is queued...
-    assert model.rowCount() == 8 and len(tasks.held) == 1
+    qtbot.waitUntil(lambda: len(tasks.held) == 1)
+    assert model.rowCount() == 8
     model.set_query()
     shiboken6.delete(model)  # ...and the list is closed while the worker runs both
     tasks.finish_all()  # no "already deleted" error from either answer
     assert not tasks.held and not tasks.busy
+
+
+class PaintCounter(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def test_work_after_a_paint_waits_for_the_rows_to_be_painted(qtbot: Any) -> None:
+    table, model, _source = _table(qtbot)
+    counter = PaintCounter()
+    table.viewport().installEventFilter(counter)
+    seen: list[int] = []
+    model.after_paint(lambda: seen.append(counter.paints))
+    assert seen == []
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen[0] >= 1  # ran after a paint of the viewport, not before
+    table.hide()
+    model.after_paint(lambda: seen.append(-1))  # a hidden list does not paint: it still runs, a little later
+    qtbot.waitUntil(lambda: seen[-1] == -1, timeout=2000)

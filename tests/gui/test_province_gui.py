@@ -177,6 +177,7 @@ def test_province_persons_list_shows_and_filters_by_commune(pair: Pair, officer:
     assert isinstance(page, PersonsPage)
     view = page.list
     column = _titles(view.model).index(i18n._("Commune"))
+    qtbot.waitUntil(lambda: view.commune.count() > 1)  # the filters load once the first rows are painted
     view.commune.select_commune(NGOC_DUONG)
     rows = [view.model.row(r) for r in range(view.model.rowCount())]
     assert rows and {r.unit_code for r in rows} == {NGOC_DUONG}

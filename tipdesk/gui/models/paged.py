@@ -115,6 +115,8 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         self._cells: dict[int, tuple[Cell, ...]] = {}
         # How many rows the view shows (set by ``paged_table``): the first page fetches that many, not more.
         self.rows_on_screen: Callable[[], int] | None = None
+        # Calls back once the view has painted (set by ``paged_table``; see ``after_paint``).
+        self.painted_then: Callable[[Callable[[], None]], None] | None = None
 
     # -- queries -----------------------------------------------------------------------------------------
     def set_query(self, *, filters: Mapping[str, Any] | None = None, sort: str | None = None,
@@ -138,13 +140,12 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
     def after_first_page(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the pending first page is in (or failed), after the view has painted it.
 
-        The call is queued behind the paint of the rows (a zero timer runs after the event-loop pass that
-        delivers the page and paints it), so work it starts on the database worker (a list's counts and
-        panels) does not compete with that paint for the interpreter. With no page pending (it came at once,
-        or failed) the call is queued straight away.
+        The call waits for the paint of the rows (``after_paint``), so work it starts on the database worker
+        (a list's counts and panels) does not compete with that paint for the interpreter. With no page
+        pending (it came at once, or failed) it waits only for the next paint.
         """
         if not self._loading:
-            QTimer.singleShot(0, self, callback)
+            self.after_paint(callback)
             return
         fired = False
 
@@ -154,10 +155,18 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
                 fired = True
                 self.replaced.disconnect(fire)
                 self.load_failed.disconnect(fire)
-                QTimer.singleShot(0, self, callback)
+                self.after_paint(callback)
 
         self.replaced.connect(fire)
         self.load_failed.connect(fire)
+
+    def after_paint(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the view has painted the rows as they are now (``paged_table`` tells when;
+        without a view, on the next turn of the event loop)."""
+        if self.painted_then is not None:
+            self.painted_then(callback)
+        else:
+            QTimer.singleShot(0, self, callback)
 
     def first_page(self) -> int:
         """Rows to fetch for a new query: a screenful and a few more (the view asks for more on scrolling)."""
@@ -206,12 +215,15 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
             self.rows.extend(page.rows)
             self.endInsertRows()
         if page.follow_up is not None:
-            self._follow(page.follow_up)
+            # After the paint of these rows: the follow-up's Python work on the worker would otherwise hold the
+            # interpreter while they are painted.
+            self.after_paint(partial(self._follow, self._generation, page.follow_up))
 
-    def _follow(self, work: Callable[[], list[T]]) -> None:
+    def _follow(self, generation: int, work: Callable[[], list[T]]) -> None:
         """Run a page's follow-up on the worker, first in line, and put the rows it returns in place."""
-        self._tasks.run_db_first(work, partial(self._followed, self._generation),
-                                 partial(self._follow_failed, self._generation))
+        if generation == self._generation:
+            self._tasks.run_db_first(work, partial(self._followed, generation),
+                                     partial(self._follow_failed, generation))
 
     def _followed(self, generation: int, rows: list[T]) -> None:
         if generation == self._generation:
@@ -471,6 +483,40 @@ class CellDelegate(QStyledItemDelegate):
             painter.setFont(option.font)  # type: ignore[attr-defined]
 
 
+class _AfterPaint(QObject):
+    """Runs callbacks once a viewport has painted: a paint event is seen on its way in, and a zero timer set
+    then fires after that paint. A viewport that does not paint (hidden) runs them after ``FALLBACK_MS``."""
+
+    FALLBACK_MS = 100
+
+    def __init__(self, viewport: QWidget) -> None:
+        super().__init__(viewport)
+        self.viewport = viewport
+        self.waiting: list[Callable[[], None]] = []
+        self.fallback = QTimer(self)
+        self.fallback.setSingleShot(True)
+        self.fallback.setInterval(self.FALLBACK_MS)
+        self.fallback.timeout.connect(self._run)
+        viewport.installEventFilter(self)
+
+    def call(self, callback: Callable[[], None]) -> None:
+        self.waiting.append(callback)
+        if not self.fallback.isActive():
+            self.fallback.start()
+        self.viewport.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.waiting:
+            QTimer.singleShot(0, self, self._run)
+        return False
+
+    def _run(self) -> None:
+        self.fallback.stop()
+        waiting, self.waiting = self.waiting, []
+        for callback in waiting:
+            callback()
+
+
 def paged_table(model: PagedTableModel[Any], parent: QWidget, *, row_height: int = 24) -> QTableView:
     """A read-only table over ``model``: whole-row single selection, fixed row height, no row numbers, painted
     by a ``CellDelegate``, and the model's first page sized to the rows it shows."""
@@ -484,6 +530,7 @@ def paged_table(model: PagedTableModel[Any], parent: QWidget, *, row_height: int
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(row_height)
     model.rows_on_screen = lambda: table.viewport().height() // max(row_height, 1)
+    model.painted_then = _AfterPaint(table.viewport()).call
     return table
 
 
