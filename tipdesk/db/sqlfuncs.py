@@ -14,21 +14,25 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 
+def _forms(function: type[FunctionElement[Any]], sqlite: str, postgresql: str) -> None:
+    """Compile ``function(args)`` as ``sqlite`` on SQLite (the default) and ``postgresql`` on a server, each a
+    template whose ``{}`` is the compiled argument list."""
+
+    def compiled_as(template: str) -> Any:
+        def compile_(element: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
+            return template.format(compiler.process(element.clauses, **kw))
+
+        return compile_
+
+    compiles(function)(compiled_as(sqlite))
+    compiles(function, "postgresql")(compiled_as(postgresql))
+
+
 class julianday(FunctionElement[float]):
     """The julian day number of a UTC timestamp (fractional)."""
 
     type = Float()
     inherit_cache = True
-
-
-@compiles(julianday)
-def _julian_sqlite(element: julianday, compiler: Any, **kw: Any) -> str:
-    return f"julianday({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(julianday, "postgresql")
-def _julian_pg(element: julianday, compiler: Any, **kw: Any) -> str:
-    return f"(extract(epoch from ({compiler.process(element.clauses, **kw)})) / 86400.0 + 2440587.5)"
 
 
 class local_day_end(FunctionElement[Any]):
@@ -57,31 +61,11 @@ class year_of(FunctionElement[int]):
     inherit_cache = True
 
 
-@compiles(year_of)
-def _year_sqlite(element: year_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST(strftime('%Y', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(year_of, "postgresql")
-def _year_pg(element: year_of, compiler: Any, **kw: Any) -> str:
-    return f"CAST(extract(year from {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
 class month_day(FunctionElement[str]):
     """``MM-DD`` of a date, comparable as text."""
 
     type = String()
     inherit_cache = True
-
-
-@compiles(month_day)
-def _md_sqlite(element: month_day, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%m-%d', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(month_day, "postgresql")
-def _md_pg(element: month_day, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'MM-DD')"
 
 
 class stamp_text(FunctionElement[str]):
@@ -91,31 +75,11 @@ class stamp_text(FunctionElement[str]):
     inherit_cache = True
 
 
-@compiles(stamp_text)
-def _stamp_sqlite(element: stamp_text, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))  # stored as that text already
-
-
-@compiles(stamp_text, "postgresql")
-def _stamp_pg(element: stamp_text, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24:MI:SS.US')"
-
-
 class position_of(FunctionElement[int]):
     """``position_of(text, part)``: 1-based position of ``part`` in ``text`` (0 if absent)."""
 
     type = Integer()
     inherit_cache = True
-
-
-@compiles(position_of)
-def _pos_sqlite(element: position_of, compiler: Any, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(position_of, "postgresql")
-def _pos_pg(element: position_of, compiler: Any, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
 
 
 class scan_key(FunctionElement[Any]):
@@ -125,14 +89,15 @@ class scan_key(FunctionElement[Any]):
     inherit_cache = True
 
 
-@compiles(scan_key)
-def _scan_sqlite(element: scan_key, compiler: Any, **kw: Any) -> str:
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
-@compiles(scan_key, "postgresql")
-def _scan_pg(element: scan_key, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
+for _function, _sqlite, _postgresql in (
+    (julianday, "julianday({})", "(extract(epoch from ({})) / 86400.0 + 2440587.5)"),
+    (year_of, "CAST(strftime('%Y', {}) AS INTEGER)", "CAST(extract(year from {}) AS INTEGER)"),
+    (month_day, "strftime('%m-%d', {})", "to_char({}, 'MM-DD')"),
+    (stamp_text, "{}", "to_char({}, 'YYYY-MM-DD HH24:MI:SS.US')"),
+    (position_of, "instr({})", "strpos({})"),
+    (scan_key, "+{}", "{}"),
+):
+    _forms(_function, _sqlite, _postgresql)
 
 
 class fts_hits(FunctionElement[bool]):
